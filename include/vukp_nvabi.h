@@ -110,4 +110,50 @@
 #define VUKP_INFO_VGPU_TYPE		0
 #define VUKP_INFO_VGPU_NAME		4
 
+/*
+ * abi.md 6.2-6.5: type-info field offsets inside the info struct (NVA081:
+ * params + VUKP_TYPE_INFO_WRAPPER; NVA082: params + 0), one entry per layout
+ * in the order of VUKP_TI_LAYOUT_*.  Added for the shim's profile overrides.
+ */
+#define VUKP_TI_LAYOUT_A081_R525	0	/* 4960, 5096, 5232 (R550/R570 append) */
+#define VUKP_TI_LAYOUT_A081_R580	1	/* 5424, 19.0 */
+#define VUKP_TI_LAYOUT_A081_R581	2	/* 5432, 19.1+ (vgpuSsvid) */
+#define VUKP_TI_LAYOUT_A082_R525	3	/* 1840 pre-15, 1848 */
+#define VUKP_TI_LAYOUT_A082_R580	4	/* 2328 */
+#define VUKP_TI_LAYOUTS			5
+#define VUKP_TI_VGPU_TYPE		{ 0, 0, 0, 0, 0 }
+#define VUKP_TI_VGPU_NAME		{ 4, 4, 4, 4, 4 }
+#define VUKP_TI_VGPU_NAME_LEN		{ 32, 64, 64, 32, 64 }	/* also vgpuClass */
+#define VUKP_TI_VGPU_CLASS		{ 36, 68, 68, 36, 68 }
+#define VUKP_TI_LICENSE			{ 196, 260, 260, 196, 260 }	/* 128 */
+#define VUKP_TI_MAX_INSTANCE		{ 324, 388, 388, 324, 388 }
+#define VUKP_TI_NUM_HEADS		{ 328, 392, 392, 328, 392 }
+#define VUKP_TI_MAX_RES_X		{ 332, 396, 396, 332, 396 }
+#define VUKP_TI_MAX_RES_Y		{ 336, 400, 400, 336, 400 }
+#define VUKP_TI_MAX_PIXELS		{ 340, 404, 404, 340, 404 }
+#define VUKP_TI_FRL_CONFIG		{ 344, 408, 408, 344, 408 }
+#define VUKP_TI_CUDA_ENABLED		{ 348, 412, 412, 348, 412 }
+#define VUKP_TI_ECC_SUPPORTED		{ 352, 416, 416, 352, 416 }
+#define VUKP_TI_GPU_INSTANCE_SIZE	{ 356, 420, 420, 356, 420 }
+#define VUKP_TI_MULTI_VGPU		{ 360, 424, 424, 360, 424 }
+#define VUKP_TI_VDEV_ID			{ 368, 432, 432, 368, 432 }	/* u64 */
+#define VUKP_TI_PDEV_ID			{ 376, 440, 440, 376, 440 }	/* u64 */
+#define VUKP_TI_FB_LENGTH		{ 392, 456, 456, 384, 448 }	/* u64 */
+#define VUKP_TI_FB_RESERVATION		{ 408, 472, 472, 400, 464 }	/* u64 */
+#define VUKP_TI_MAPPABLE_VIDEO		{ 416, 480, 480, 392, 456 }	/* u64 */
+#define VUKP_TI_ENCODER_CAPACITY	{ 424, 488, 488, 408, 472 }
+#define VUKP_TI_BAR1_LENGTH		{ 432, 496, 496, 416, 480 }	/* u64 */
+#define VUKP_TI_FRL_ENABLE		{ 440, 504, 504, 424, 488 }
+#define VUKP_TI_ADAPTER_NAME		{ 444, 508, 510, 428, 492 }	/* 64 */
+#define VUKP_TI_ADAPTER_NAME_W		{ 508, 572, 574, 492, 556 }	/* u16[64] */
+#define VUKP_TI_SHORT_GPU_NAME		{ 636, 700, 702, 620, 684 }	/* 64 */
+#define VUKP_TI_LICENSED_PRODUCT	{ 700, 764, 766, 684, 748 }	/* 128 */
+#define VUKP_TI_LICENSE_LEN		128
+#define VUKP_TI_ADAPTER_NAME_LEN	64
+#define VUKP_TI_SHORT_GPU_NAME_LEN	64
+#define VUKP_TI_LICENSED_PRODUCT_LEN	128
+
+/* abi.md 5.3/5.4: the mdev UUID is 16 bytes (u32, u16, u16, u8[8]) */
+#define VUKP_UUID_SIZE			16
+
 #endif /* VUKP_NVABI_H */

@@ -1,0 +1,64 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * nvctl: raw RM controls for the selftests.
+ *   nvctl ctrl HOBJECT CMD SIZE [FILL]   prefill params with byte FILL
+ *        prints "ret=R errno=E status=0xS" and "out=<hex>" (params after)
+ *   nvctl open MINOR                     open and close /dev/nvidiaMINOR
+ *   nvctl pci MINOR                      "device=XXXX subsys=XXXX"
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "nvrm.h"
+#include "../../include/vukp_nvabi.h"
+
+int main(int argc, char **argv)
+{
+	struct nv_env e;
+
+	if (argc < 3)
+		goto usage;
+	if (nv_open(&e))
+		return 1;
+	if (!strcmp(argv[1], "ctrl") && argc >= 5) {
+		uint32_t h = strtoul(argv[2], NULL, 0), cmd = strtoul(argv[3], NULL, 0);
+		uint32_t size = strtoul(argv[4], NULL, 0);
+		uint8_t *p = malloc(size ? size : 1);
+		long st;
+
+		memset(p, argc > 5 ? (int)strtoul(argv[5], NULL, 0) : 0, size ? size : 1);
+		errno = 0;
+		st = nv_control(&e, h, cmd, p, size);
+		printf("ret=%d errno=%d status=0x%lx\n", st < 0 ? -1 : 0, errno, st < 0 ? 0 : st);
+		printf("out=");
+		for (uint32_t i = 0; i < size && i < 64; i++)
+			printf("%02x", p[i]);
+		printf("\n");
+		return 0;
+	}
+	if (!strcmp(argv[1], "open")) {
+		struct nv_gpu g = { .minor = atoi(argv[2]) };
+		int fd = nv_open_gpu(&g);
+
+		if (fd < 0) {
+			perror("open");
+			return 1;
+		}
+		close(fd);
+		return 0;
+	}
+	if (!strcmp(argv[1], "pci")) {
+		uint8_t p[16] = { 0 };
+		long st = nv_control(&e, MOCK_HANDLE(MOCK_CLASS_SUBDEVICE, atoi(argv[2])),
+				     VUKP_CMD_BUS_GET_PCI_INFO, p, 16);
+
+		printf("status=0x%lx device=%04x subsys=%04x\n", st, get32(p) >> 16, get32(p + 4) >> 16);
+		return st != 0;
+	}
+usage:
+	fprintf(stderr, "usage: nvctl ctrl H CMD SIZE [FILL] | open MINOR | pci MINOR\n");
+	return 2;
+}

@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Mock nvidia.ko: shared declarations. */
+#ifndef MOCK_H
+#define MOCK_H
+
+#include <linux/types.h>
+#include <linux/pci.h>
+#include <linux/mutex.h>
+#include "layout.h"
+
+#ifndef MOCK_GEN
+#define MOCK_GEN 580
+#endif
+
+#if MOCK_GEN >= 580
+#define MOCK_VERSION		"580.82.02"
+#define MOCK_VMODE_SIZE		8
+#define MOCK_CREATE_SIZE	40
+#else
+#define MOCK_VERSION		"535.161.05"
+#define MOCK_VMODE_SIZE		4
+#define MOCK_CREATE_SIZE	32
+#endif
+
+#define MOCK_MAX_GPUS		8
+#define MOCK_MAX_TYPES		64
+#define MOCK_MAX_VGPUS		32
+
+struct mock_type {
+	u32 id;
+	u16 subsys;		/* from vdevId: the type's subsystem id */
+	u8 *info;		/* NVA081_CTRL_VGPU_INFO as registered */
+};
+
+struct mock_gpu {
+	struct pci_dev *pdev;
+	int minor;
+	u16 device, subsys, svendor;
+	u8 revision;
+	u32 magic_off, key_off;
+	phys_addr_t bar0, aper;
+	resource_size_t bar0_len, aper_len;
+	void *regs;		/* BAR0 mapping, first open */
+	void *aperture;		/* instance-memory aperture mapping */
+	unsigned int opens;
+	struct mock_type types[MOCK_MAX_TYPES];
+	unsigned int ntypes;
+	/* statistics */
+	unsigned int inits_ok, inits_failed;
+	u32 last_status;
+};
+
+struct mock_vgpu {
+	bool used;
+	u8 uuid[16];
+	struct mock_gpu *gpu;
+	u32 type_id;
+	u16 vgpu_id;
+};
+
+struct mock_start {
+	bool pending;
+	u8 uuid[16];
+	char config[64];
+	u32 qemu_pid;
+	struct mock_gpu *gpu;
+};
+
+extern struct mock_gpu *mock_gpus[MOCK_MAX_GPUS];
+extern struct mutex mock_rm_lock;
+extern struct mock_vgpu mock_vgpus[MOCK_MAX_VGPUS];
+extern struct mock_start mock_pending_start;
+
+#ifdef MOCK_OMIT_OS_MAP_KERNEL_SPACE
+#define os_map_kernel_space mock_omitted_map_kernel_space
+#endif
+#ifdef MOCK_OMIT_OS_UNMAP_KERNEL_SPACE
+#define os_unmap_kernel_space mock_omitted_unmap_kernel_space
+#endif
+#ifdef MOCK_OMIT_OS_MEM_COPY
+#define os_mem_copy mock_omitted_mem_copy
+#endif
+#ifdef MOCK_OMIT_OS_MEMCPY_FROM_USER
+#define os_memcpy_from_user mock_omitted_memcpy_from_user
+#endif
+#ifdef MOCK_OMIT_OS_MEMCPY_TO_USER
+#define os_memcpy_to_user mock_omitted_memcpy_to_user
+#endif
+
+#ifdef MOCK_OMIT_RM_IOCTL
+#define rm_ioctl mock_omitted_rm_ioctl
+#endif
+#ifdef MOCK_OMIT_NVIDIA_UNLOCKED_IOCTL
+#define nvidia_unlocked_ioctl mock_omitted_unlocked_ioctl
+#endif
+
+/* The interface layer (os.c): the symbols vgpu_unlock_kp probes. */
+void *os_map_kernel_space(u64 start, u64 size_bytes, u32 mode);
+void os_unmap_kernel_space(void *addr, u64 size_bytes);
+void *os_mem_copy(void *dst, const void *src, u32 length);
+u32 os_memcpy_from_user(void *to, const void *from, u32 n);
+u32 os_memcpy_to_user(void *to, const void *from, u32 n);
+
+/* RM (rm.c, built without ftrace entry points like the blob). */
+long nvidia_unlocked_ioctl(struct file *file, unsigned int cmd,
+			   unsigned long i_arg);
+u32 rm_ioctl(void *sp, void *nv, void *nvfp, u32 cmd, void *data, u32 size);
+int rm_init_adapter(struct mock_gpu *gpu);
+void rm_shutdown_adapter(struct mock_gpu *gpu);
+int mock_rm_init(void);
+void mock_rm_exit(void);
+void mock_rm_free_gpu(struct mock_gpu *gpu);
+
+/* The tables (tables.S, generated). */
+extern const u8 mock_tables_start[], mock_tables_end[];
+extern const u8 mock_other_list[], mock_vgpu_list[];
+
+#endif
