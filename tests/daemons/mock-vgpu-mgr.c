@@ -3,9 +3,10 @@
  * mock-vgpu-mgr: plays one VM start the way nvidia-vgpu-mgr does
  * (driver-model.md 1): start data, create device, type info,
  * virtualization mode and PCI id checks, vGPU instance initialisation.
- *   mock-vgpu-mgr -g BDF -t TYPE [-u UUID] [-r]
+ *   mock-vgpu-mgr -g BDF -t TYPE [-u UUID] [-r] [-k]
  * -r registers the type on the GPU first (for kernel-only tests, without
- * the daemon).  Writing the VM start to /proc/driver/nvidia-mock/vm_start
+ * the daemon); -k skips the daemon-side checks (PCI id, virtualization
+ * mode) so that the kernel-side checks are exercised alone.  Writing the VM start to /proc/driver/nvidia-mock/vm_start
  * stands in for QEMU opening the mdev.
  */
 #include <stdio.h>
@@ -32,18 +33,19 @@ int main(int argc, char **argv)
 	struct nv_type t;
 	struct nv_gpu *g;
 	struct nv_env e;
-	int reg = 0, c, fd;
+	int reg = 0, kernel_only = 0, c, fd;
 	unsigned int type_id, vgpu_id;
 	char text[40];
 	long st;
 	FILE *f;
 
-	while ((c = getopt(argc, argv, "g:t:u:r")) != -1) {
+	while ((c = getopt(argc, argv, "g:t:u:rk")) != -1) {
 		switch (c) {
 		case 'g': bdf = optarg; break;
 		case 't': tname = optarg; break;
 		case 'u': uuid = optarg; break;
 		case 'r': reg = 1; break;
+		case 'k': kernel_only = 1; break;
 		default: return 2;
 		}
 	}
@@ -130,7 +132,8 @@ int main(int argc, char **argv)
 	if (!st)
 		st = nv_control(&e, MOCK_HANDLE(MOCK_CLASS_SUBDEVICE, g->minor),
 				VUKP_CMD_BUS_GET_PCI_INFO, pci, sizeof(pci));
-	if (st || get32(vmode) != VUKP_VIRT_MODE_HOST || !nv_is_vgpu_board(get32(pci) >> 16)) {
+	if (!kernel_only &&
+	    (st || get32(vmode) != VUKP_VIRT_MODE_HOST || !nv_is_vgpu_board(get32(pci) >> 16))) {
 		fprintf(stderr, "nvidia-vgpu-mgr: error: vGPU is supported only on VGX capable boards (mode %u, device 0x%04x)\n",
 			get32(vmode), get32(pci) >> 16);
 		printf("nvidia-vgpu-mgr: result: status=daemon-check-failed\n");

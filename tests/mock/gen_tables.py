@@ -260,6 +260,13 @@ def main():
                                  key=g["key"].hex(), magic_off=g["magic_off"],
                                  key_off=g["key_off"]))
     meta["sacrificial_slots"] = a.sac_dualcoder + a.sac_patcher
+    with open(os.path.join(a.out, "tables.txt"), "w") as f:
+        for g in gpus:
+            f.write("gpu %04x %s %s %d %d\n" % (g["device"], g["magic"].hex(),
+                    g["key"].hex(), g["magic_off"], g["key_off"]))
+        f.write("other %d\n" % len(meta["other_list"]))
+        for e in meta["vgpu_list"]:
+            f.write("vgpu %s %04x %04x\n" % (e["kind"], e["device"], e["subsys"]))
     with open(os.path.join(a.out, "tables.json"), "w") as f:
         json.dump(meta, f, indent=1)
 

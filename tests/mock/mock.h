@@ -48,6 +48,7 @@ struct mock_gpu {
 	/* statistics */
 	unsigned int inits_ok, inits_failed;
 	u32 last_status;
+	u32 last_check;		/* 0 passed, else the failed check */
 };
 
 struct mock_vgpu {

@@ -143,10 +143,11 @@ static int stats_show(struct seq_file *m, void *v)
 
 		if (!g)
 			continue;
-		seq_printf(m, "%s minor=%d device=%04x aperture=%s types=%u inits_ok=%u inits_failed=%u last_status=0x%x\n",
+		seq_printf(m, "%s minor=%d device=%04x aperture=%s types=%u inits_ok=%u inits_failed=%u last_status=0x%x last_failed_check=%u\n",
 			   pci_name(g->pdev), g->minor, g->device,
 			   g->aperture ? "mapped" : "unmapped", g->ntypes,
-			   g->inits_ok, g->inits_failed, g->last_status);
+			   g->inits_ok, g->inits_failed, g->last_status,
+			   g->last_check);
 	}
 	mutex_unlock(&mock_rm_lock);
 	return 0;

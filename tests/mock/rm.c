@@ -112,6 +112,7 @@ static u32 mock_vgpu_instance_init(struct mock_gpu *gpu, struct mock_type *type)
 	os_mem_copy(big, gpu->aperture + 0x200000, sizeof(big));
 	os_mem_copy(noise, big + 16, 16);
 
+	gpu->last_check = 3;	/* check 3: the magic in the vGPU list */
 	for (t = mock_vgpu_list, n = 0; n < 4096; t += 24, n++) {
 		const u8 *m = mock_ptr(t, 0);
 
@@ -119,9 +120,13 @@ static u32 mock_vgpu_instance_init(struct mock_gpu *gpu, struct mock_type *type)
 			break;		/* sentinel */
 		if (memcmp(m, magic, sizeof(magic)))
 			continue;
+		gpu->last_check = 4;	/* check 4: a signed record */
 		if (mock_record_ok(mock_ptr(t, 1), mock_ptr(t, 2), key,
-				   type->subsys))
+				   type->subsys)) {
+			gpu->last_check = 0;
+			memzero_explicit(key, sizeof(key));
 			return VUKP_NV_OK;
+		}
 	}
 	memzero_explicit(key, sizeof(key));
 	return VUKP_NV_ERR_NOT_SUPPORTED;

@@ -1,0 +1,48 @@
+#!/bin/bash
+# Host-side tests of the test bed: generated tables (checked with OpenSSL's
+# C API, a second implementation) and the catalogue's single source of truth.
+# Prints KTAP and ends with "N passed, M failed".
+set -uo pipefail
+top=$(cd "$(dirname "$0")/../.." && pwd)
+out=$top/build/host
+mkdir -p "$out"
+passed=0 failed=0 n=0
+
+report() { # RC DESC
+	n=$((n + 1))
+	if [ "$1" = 0 ]; then
+		passed=$((passed + 1)); echo "ok $n - $2"
+	else
+		failed=$((failed + 1)); echo "not ok $n - $2"
+	fi
+}
+
+make -s -C "$top/tests/mock" tables fuses OUT="$top/build/fuses" >"$out/gen.log" 2>&1
+report $? "table generator runs for every table set" || cat "$out/gen.log"
+
+for set in std layout2 fewslots nosac dconly patcheronly; do
+	dir=$top/build/mock-tables/$set
+	if gcc -O1 -no-pie -o "$out/check_tables_$set" "$top/tests/host/check_tables.c" \
+		"$dir/tables.S" -lcrypto 2>"$out/cc_$set.log"; then
+		log=$("$out/check_tables_$set" "$dir/tables.txt" "$top"/build/fuses/gpu*.img)
+		rc=$?
+		p=$(echo "$log" | grep -c '^ok ')
+		f=$(echo "$log" | grep -c '^not ok ')
+		echo "$log" | grep '^not ok' | sed "s/^/# [$set] /"
+		report $rc "tables '$set': $p checks passed, $f failed (OpenSSL C verification)"
+	else
+		cat "$out/cc_$set.log"
+		report 1 "tables '$set' assemble into a host program"
+	fi
+done
+
+sh "$top/scripts/gen-catalog.sh" "$top" | cmp -s - "$top/include/vukp_catalog.h"
+report $? "include/vukp_catalog.h is generated from data/*.csv"
+ref=$top/../shared/reference
+if [ -d "$ref" ]; then
+	cmp -s "$ref/gpu-id-map.csv" "$top/data/gpu-id-map.csv" &&
+		cmp -s "$ref/vgpu-types.csv" "$top/data/vgpu-types.csv"
+	report $? "data/*.csv match ../shared/reference"
+fi
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]
