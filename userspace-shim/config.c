@@ -1,0 +1,816 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * config.toml and profile_override.toml: reading (bounded, permission
+ * checked), mapping the TOML tree to settings, change detection.
+ *
+ * Policy: nothing here aborts.  A key with a bad value is logged with
+ * file:line and skipped; everything valid is kept.  A file that cannot be
+ * used at all (refused, unreadable) counts as absent: defaults apply.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/auxv.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "shim.h"
+
+const struct vukp_ov_key vukp_ov_keys[VUKP_OV_COUNT] = {
+	[VUKP_OV_GPU_TYPE] = { "gpu_type", VUKP_OVC_U32, 0 },
+	[VUKP_OV_CARD_NAME] = { "card_name", VUKP_OVC_STR, 63 },
+	[VUKP_OV_VGPU_TYPE] = { "vgpu_type", VUKP_OVC_STR, 63 },
+	[VUKP_OV_FEATURES] = { "features", VUKP_OVC_STR, 127 },
+	[VUKP_OV_MAX_INSTANCES] = { "max_instances", VUKP_OVC_U32, 0 },
+	[VUKP_OV_NUM_DISPLAYS] = { "num_displays", VUKP_OVC_U32, 0 },
+	[VUKP_OV_DISPLAY_WIDTH] = { "display_width", VUKP_OVC_U32, 0 },
+	[VUKP_OV_DISPLAY_HEIGHT] = { "display_height", VUKP_OVC_U32, 0 },
+	[VUKP_OV_MAX_PIXELS] = { "max_pixels", VUKP_OVC_U32, 0 },
+	[VUKP_OV_FRL_CONFIG] = { "frl_config", VUKP_OVC_U32, 0 },
+	[VUKP_OV_CUDA_ENABLED] = { "cuda_enabled", VUKP_OVC_BOOL, 0 },
+	[VUKP_OV_ECC_SUPPORTED] = { "ecc_supported", VUKP_OVC_BOOL, 0 },
+	[VUKP_OV_MIG_INSTANCE_SIZE] = { "mig_instance_size", VUKP_OVC_U32, 0 },
+	[VUKP_OV_MULTI_VGPU_SUPPORTED] = { "multi_vgpu_supported", VUKP_OVC_BOOL, 0 },
+	[VUKP_OV_PCI_ID] = { "pci_id", VUKP_OVC_U64, 0 },
+	[VUKP_OV_PCI_DEVICE_ID] = { "pci_device_id", VUKP_OVC_U64, 0 },
+	[VUKP_OV_FRAMEBUFFER] = { "framebuffer", VUKP_OVC_HUMAN, 0 },
+	[VUKP_OV_MAPPABLE_VIDEO_SIZE] = { "mappable_video_size", VUKP_OVC_HUMAN, 0 },
+	[VUKP_OV_FRAMEBUFFER_RESERVATION] = { "framebuffer_reservation", VUKP_OVC_HUMAN, 0 },
+	[VUKP_OV_ENCODER_CAPACITY] = { "encoder_capacity", VUKP_OVC_U32, 0 },
+	[VUKP_OV_BAR1_LENGTH] = { "bar1_length", VUKP_OVC_U64, 0 },
+	[VUKP_OV_FRL_ENABLED] = { "frl_enabled", VUKP_OVC_BOOL, 0 },
+	[VUKP_OV_ADAPTER_NAME] = { "adapter_name", VUKP_OVC_STR, 63 },
+	[VUKP_OV_SHORT_GPU_NAME] = { "short_gpu_name", VUKP_OVC_STR, 63 },
+	[VUKP_OV_LICENSE_TYPE] = { "license_type", VUKP_OVC_STR, 127 },
+};
+
+/* ---------------------------------------------------------------- values */
+
+/*
+ * vgpu_unlock-rs "human number": trimmed; all digits -> integer; otherwise
+ * a decimal number, optional spaces, then kB/KB/MB/GB/TB (x1000) or
+ * KiB/MiB/GiB/TiB (x1024); rounded to the nearest integer.  Computed
+ * exactly (no floating point, no locale); overflow is an error.
+ */
+bool vukp_parse_human(const char *s, uint64_t *out)
+{
+	static const struct { const char *unit; uint64_t mult; } units[] = {
+		{ "kB", 1000ULL }, { "KB", 1000ULL }, { "MB", 1000000ULL },
+		{ "GB", 1000000000ULL }, { "TB", 1000000000000ULL },
+		{ "KiB", 1ULL << 10 }, { "MiB", 1ULL << 20 },
+		{ "GiB", 1ULL << 30 }, { "TiB", 1ULL << 40 },
+	};
+	const char *e, *u;
+	unsigned __int128 ip = 0, fp = 0, fscale = 1, v;
+	uint64_t mult = 0;
+	size_t i, nd = 0, fd = 0;
+	bool dot = false;
+
+	while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
+		s++;
+	e = s + strlen(s);
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\n' ||
+			 e[-1] == '\r'))
+		e--;
+	if (e == s)
+		return false;
+	for (u = s; u < e && ((*u >= '0' && *u <= '9') || *u == '.'); u++) {
+		if (*u == '.') {
+			if (dot)
+				return false;
+			dot = true;
+			continue;
+		}
+		nd++;
+		if (!dot) {
+			ip = ip * 10 + (unsigned int)(*u - '0');
+			if (ip > UINT64_MAX)
+				return false;
+		} else if (fd++ < 19) {	/* finer digits cannot matter */
+			fp = fp * 10 + (unsigned int)(*u - '0');
+			fscale *= 10;
+		}
+	}
+	if (!nd)
+		return false;
+	if (u == e) {
+		if (dot)
+			return false;	/* no unit: integers only */
+		*out = (uint64_t)ip;
+		return true;
+	}
+	while (u < e && (*u == ' ' || *u == '\t'))
+		u++;
+	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+		if ((size_t)(e - u) == strlen(units[i].unit) &&
+		    !memcmp(u, units[i].unit, (size_t)(e - u)))
+			mult = units[i].mult;
+	if (!mult)
+		return false;
+	v = ip * mult + (fp * mult + fscale / 2) / fscale;
+	if (v > UINT64_MAX)
+		return false;
+	*out = (uint64_t)v;
+	return true;
+}
+
+/* pci_info_map key: decimal, 0x hex or 0b binary (prefix any case), u32. */
+bool vukp_parse_id_string(const char *s, uint32_t *out)
+{
+	unsigned int radix = 10;
+	uint64_t v = 0;
+	const char *e;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	e = s + strlen(s);
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t'))
+		e--;
+	if (e - s > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
+		radix = 16, s += 2;
+	else if (e - s > 2 && s[0] == '0' && (s[1] == 'b' || s[1] == 'B'))
+		radix = 2, s += 2;
+	if (s == e)
+		return false;
+	for (; s < e; s++) {
+		unsigned int d;
+
+		if (*s >= '0' && *s <= '9')
+			d = (unsigned int)(*s - '0');
+		else if (*s >= 'a' && *s <= 'f')
+			d = (unsigned int)(*s - 'a' + 10);
+		else if (*s >= 'A' && *s <= 'F')
+			d = (unsigned int)(*s - 'A' + 10);
+		else
+			return false;
+		if (d >= radix)
+			return false;
+		v = v * radix + d;
+		if (v > UINT32_MAX)
+			return false;
+	}
+	*out = (uint32_t)v;
+	return true;
+}
+
+static bool get_uint(const struct vukp_tnode *v, uint64_t max, uint64_t *out,
+		     const char *fname, const char *what)
+{
+	if (v->type != VUKP_T_INT) {
+		vukp_err("%s:%u: %s must be an integer, not a%s %s", fname,
+			 v->line, what, v->type == VUKP_T_ARRAY ? "n" : "",
+			 vukp_toml_type_name(v->type));
+		return false;
+	}
+	if (v->neg) {
+		vukp_err("%s:%u: %s must not be negative", fname, v->line, what);
+		return false;
+	}
+	if (v->u > max) {
+		vukp_err("%s:%u: %s = %llu is out of range (0..%llu)", fname,
+			 v->line, what, (unsigned long long)v->u,
+			 (unsigned long long)max);
+		return false;
+	}
+	*out = v->u;
+	return true;
+}
+
+static bool get_bool(const struct vukp_tnode *v, bool *out, const char *fname,
+		     const char *what)
+{
+	if (v->type != VUKP_T_BOOL) {
+		vukp_err("%s:%u: %s must be true or false", fname, v->line, what);
+		return false;
+	}
+	*out = v->b;
+	return true;
+}
+
+/* ------------------------------------------------------------ config.toml */
+
+void vukp_main_cfg_default(struct vukp_main_cfg *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->unlock = true;
+}
+
+void vukp_main_cfg_free(struct vukp_main_cfg *c)
+{
+	free(c->pci);
+	vukp_main_cfg_default(c);
+}
+
+static unsigned int map_pci(struct vukp_main_cfg *c, const struct vukp_tnode *t,
+			    const char *fname)
+{
+	const struct vukp_tnode *e, *f;
+	unsigned int nerr = 0;
+	size_t n = 0;
+
+	if (t->type != VUKP_T_TABLE) {
+		vukp_err("%s:%u: pci_info_map must be a table", fname, t->line);
+		return 1;
+	}
+	for (e = t->kids; e; e = e->next)
+		n++;
+	c->pci = calloc(n ? n : 1, sizeof(*c->pci));
+	if (!c->pci) {
+		vukp_err("%s: out of memory", fname);
+		return 1;
+	}
+	for (e = t->kids; e; e = e->next) {
+		struct vukp_pci_map m = { 0, 0, 0 };
+		bool have_dev = false, have_sub = false, bad = false;
+		uint64_t v;
+		size_t i;
+
+		if (!vukp_parse_id_string(e->key, &m.from)) {
+			vukp_err("%s:%u: pci_info_map key '%s' is not a device id (decimal, 0x hex or 0b binary)",
+				 fname, e->line, e->key);
+			nerr++;
+			continue;
+		}
+		if (e->type != VUKP_T_TABLE) {
+			vukp_err("%s:%u: pci_info_map.%s must be a table { device_id = .., sub_system_id = .. }",
+				 fname, e->line, e->key);
+			nerr++;
+			continue;
+		}
+		for (f = e->kids; f; f = f->next) {
+			if (!strcmp(f->key, "device_id")) {
+				if (get_uint(f, 0xffff, &v, fname, "device_id"))
+					m.device_id = (uint16_t)v, have_dev = true;
+				else
+					bad = true;
+			} else if (!strcmp(f->key, "sub_system_id")) {
+				if (get_uint(f, 0xffff, &v, fname, "sub_system_id"))
+					m.sub_system_id = (uint16_t)v, have_sub = true;
+				else
+					bad = true;
+			} else {
+				vukp_warn("%s:%u: unknown key pci_info_map.%s.%s ignored",
+					  fname, f->line, e->key, f->key);
+			}
+		}
+		if (!bad && (!have_dev || !have_sub)) {
+			vukp_err("%s:%u: pci_info_map.%s needs both device_id and sub_system_id",
+				 fname, e->line, e->key);
+			bad = true;
+		}
+		for (i = 0; !bad && i < c->n_pci; i++) {
+			if (c->pci[i].from == m.from) {
+				vukp_err("%s:%u: pci_info_map entry for 0x%04x given twice; first one kept",
+					 fname, e->line, m.from);
+				bad = true;
+			}
+		}
+		if (bad) {
+			nerr++;
+			continue;
+		}
+		c->pci[c->n_pci++] = m;
+	}
+	return nerr;
+}
+
+unsigned int vukp_main_cfg_parse(struct vukp_main_cfg *c, const char *buf,
+				 size_t len, const char *fname)
+{
+	const struct vukp_tnode *k;
+	struct vukp_tnode *root;
+	unsigned int nerr;
+
+	vukp_main_cfg_default(c);
+	root = vukp_toml_parse(buf, len, fname, &nerr);
+	if (!root)
+		return nerr;
+	for (k = root->kids; k; k = k->next) {
+		bool ok = true;
+
+		if (!strcmp(k->key, "unlock"))
+			ok = get_bool(k, &c->unlock, fname, "unlock");
+		else if (!strcmp(k->key, "unlock_migration"))
+			ok = get_bool(k, &c->unlock_migration, fname,
+				      "unlock_migration");
+		else if (!strcmp(k->key, "debug"))
+			ok = get_bool(k, &c->debug, fname, "debug");
+		else if (!strcmp(k->key, "pci_info_map") && !c->pci)
+			nerr += map_pci(c, k, fname);
+		else
+			vukp_warn("%s:%u: unknown key '%s' ignored", fname,
+				  k->line, k->key);
+		if (!ok)
+			nerr++;
+	}
+	vukp_toml_free(root);
+	return nerr;
+}
+
+/* --------------------------------------------------- profile_override.toml */
+
+void vukp_profile_cfg_free(struct vukp_profile_cfg *c)
+{
+	size_t i;
+	int k;
+
+	for (i = 0; i < c->n; i++) {
+		free(c->sec[i].name);
+		for (k = 0; k < VUKP_OV_COUNT; k++)
+			free(c->sec[i].ov.str[k]);
+	}
+	free(c->sec);
+	memset(c, 0, sizeof(*c));
+}
+
+static bool parse_dec(const char *s, uint64_t max, uint64_t *out)
+{
+	uint64_t v = 0;
+
+	if (!*s)
+		return false;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9')
+			return false;
+		if (v > (max - (uint64_t)(*s - '0')) / 10)
+			return false;
+		v = v * 10 + (uint64_t)(*s - '0');
+	}
+	*out = v;
+	return true;
+}
+
+static bool is_uuid(const char *s)
+{
+	int i;
+
+	for (i = 0; i < 36; i++) {
+		if (i == 8 || i == 13 || i == 18 || i == 23) {
+			if (s[i] != '-')
+				return false;
+		} else if (!((s[i] >= '0' && s[i] <= '9') ||
+			     (s[i] >= 'a' && s[i] <= 'f') ||
+			     (s[i] >= 'A' && s[i] <= 'F'))) {
+			return false;
+		}
+	}
+	return s[36] == '\0';
+}
+
+/* Returns false when the value was rejected (logged). */
+static bool map_override_key(struct vukp_override *ov, const struct vukp_tnode *v,
+			     const char *fname)
+{
+	const struct vukp_ov_key *k = NULL;
+	uint64_t n = 0;
+	int i;
+
+	for (i = 0; i < VUKP_OV_COUNT; i++)
+		if (!strcmp(v->key, vukp_ov_keys[i].name))
+			k = &vukp_ov_keys[i];
+	if (!k) {
+		vukp_warn("%s:%u: unknown key '%s' ignored", fname, v->line, v->key);
+		return true;
+	}
+	i = (int)(k - vukp_ov_keys);
+	switch (k->cls) {
+	case VUKP_OVC_U32:
+		if (!get_uint(v, UINT32_MAX, &n, fname, k->name))
+			return false;
+		break;
+	case VUKP_OVC_BOOL:
+		if (v->type == VUKP_T_BOOL)
+			n = v->b;
+		else if (!get_uint(v, UINT32_MAX, &n, fname, k->name))
+			return false;
+		n = n ? 1 : 0;	/* clamp, as vgpu_unlock-rs */
+		break;
+	case VUKP_OVC_U64:
+		if (!get_uint(v, UINT64_MAX, &n, fname, k->name))
+			return false;
+		break;
+	case VUKP_OVC_HUMAN:
+		if (v->type == VUKP_T_STRING) {
+			if (strlen(v->str) != v->len || !vukp_parse_human(v->str, &n)) {
+				vukp_err("%s:%u: %s = \"%s\" is not a size (e.g. 1073741824, \"1GiB\", \"1.5 GB\")",
+					 fname, v->line, k->name, v->str);
+				return false;
+			}
+		} else if (!get_uint(v, UINT64_MAX, &n, fname, k->name)) {
+			return false;
+		}
+		break;
+	case VUKP_OVC_STR:
+		if (v->type != VUKP_T_STRING) {
+			vukp_err("%s:%u: %s must be a string", fname, v->line, k->name);
+			return false;
+		}
+		if (strlen(v->str) != v->len) {
+			vukp_err("%s:%u: %s contains a NUL character", fname,
+				 v->line, k->name);
+			return false;
+		}
+		if (v->len > k->maxlen) {
+			vukp_err("%s:%u: %s is %zu bytes long, at most %u fit",
+				 fname, v->line, k->name, v->len, k->maxlen);
+			return false;
+		}
+		free(ov->str[i]);
+		ov->str[i] = strdup(v->str);
+		if (!ov->str[i]) {
+			vukp_err("%s: out of memory", fname);
+			return false;
+		}
+		break;
+	}
+	ov->num[i] = n;
+	ov->set |= 1u << i;
+	return true;
+}
+
+static unsigned int map_sections(struct vukp_profile_cfg *c,
+				 const struct vukp_tnode *t,
+				 enum vukp_sect_kind kind, const char *fname)
+{
+	static const char *const kname[] = { "profile", "mdev", "vm" };
+	const struct vukp_tnode *s, *v;
+	unsigned int nerr = 0;
+	size_t n = 0;
+
+	if (t->type != VUKP_T_TABLE) {
+		vukp_err("%s:%u: '%s' must be a table of sections", fname,
+			 t->line, kname[kind]);
+		return 1;
+	}
+	for (s = t->kids; s; s = s->next)
+		n++;
+	if (n) {
+		struct vukp_section *sec = realloc(c->sec, (c->n + n) * sizeof(*sec));
+
+		if (!sec) {
+			vukp_err("%s: out of memory", fname);
+			return 1;
+		}
+		c->sec = sec;
+	}
+	for (s = t->kids; s; s = s->next) {
+		struct vukp_section *sec = &c->sec[c->n];
+		uint64_t id = 0;
+		bool match_ok;
+		size_t i;
+
+		switch (kind) {
+		case VUKP_SECT_PROFILE:
+			match_ok = !strncmp(s->key, "nvidia-", 7) &&
+				   parse_dec(s->key + 7, UINT32_MAX, &id);
+			break;
+		case VUKP_SECT_MDEV:
+			match_ok = is_uuid(s->key);
+			break;
+		default:
+			match_ok = parse_dec(s->key, UINT64_MAX, &id);
+			break;
+		}
+		if (!match_ok) {
+			vukp_warn("%s:%u: section [%s.%s] can never match (expected %s); ignored",
+				  fname, s->line, kname[kind], s->key,
+				  kind == VUKP_SECT_PROFILE ? "nvidia-<vGPU type id>" :
+				  kind == VUKP_SECT_MDEV ? "an mdev UUID" : "a numeric VM id");
+			continue;
+		}
+		if (s->type != VUKP_T_TABLE) {
+			vukp_err("%s:%u: [%s.%s] must be a table", fname, s->line,
+				 kname[kind], s->key);
+			nerr++;
+			continue;
+		}
+		memset(sec, 0, sizeof(*sec));
+		sec->kind = kind;
+		sec->id = id;
+		sec->line = s->line;
+		sec->name = strdup(s->key);
+		if (!sec->name) {
+			vukp_err("%s: out of memory", fname);
+			nerr++;
+			continue;
+		}
+		if (kind == VUKP_SECT_MDEV)
+			for (i = 0; sec->name[i]; i++)
+				if (sec->name[i] >= 'A' && sec->name[i] <= 'F')
+					sec->name[i] = (char)(sec->name[i] - 'A' + 'a');
+		for (v = s->kids; v; v = v->next)
+			if (!map_override_key(&sec->ov, v, fname))
+				nerr++;
+		c->n++;
+		c->count[kind]++;
+	}
+	return nerr;
+}
+
+unsigned int vukp_profile_cfg_parse(struct vukp_profile_cfg *c, const char *buf,
+				    size_t len, const char *fname)
+{
+	static const char *const kinds[] = { "profile", "mdev", "vm" };
+	const struct vukp_tnode *k;
+	struct vukp_tnode *root;
+	unsigned int nerr;
+	int i;
+
+	memset(c, 0, sizeof(*c));
+	root = vukp_toml_parse(buf, len, fname, &nerr);
+	if (!root)
+		return nerr;
+	/* Fixed order: profile, then mdev, then vm (the application order). */
+	for (i = 0; i < 3; i++) {
+		k = vukp_toml_find(root, kinds[i]);
+		if (k)
+			nerr += map_sections(c, k, (enum vukp_sect_kind)i, fname);
+	}
+	for (k = root->kids; k; k = k->next)
+		if (strcmp(k->key, "profile") && strcmp(k->key, "mdev") &&
+		    strcmp(k->key, "vm"))
+			vukp_warn("%s:%u: unknown key '%s' ignored", fname,
+				  k->line, k->key);
+	vukp_toml_free(root);
+	return nerr;
+}
+
+/* ------------------------------------------------------------------ files */
+
+/*
+ * Read a configuration file.  Symbolic links are followed; every check is
+ * made on the opened target (fstat), so there is no window between check
+ * and use.  Returns 0, -ENOENT (absent: silent), -EPERM (refused) or
+ * another -errno (unreadable); the reason is logged except for -ENOENT.
+ */
+int vukp_read_config_file(const char *path, char **bufp, size_t *lenp)
+{
+	struct stat st;
+	size_t len = 0, cap;
+	char *buf;
+	int fd, err;
+
+	*bufp = NULL;
+	*lenp = 0;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0) {
+		err = errno;
+		if (err != ENOENT)
+			vukp_err("cannot open %s: %s", path, strerror(err));
+		return -err;
+	}
+	if (fstat(fd, &st) < 0) {
+		err = errno;
+		vukp_err("cannot stat %s: %s", path, strerror(err));
+		close(fd);
+		return -err;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		vukp_err("refusing %s: not a regular file", path);
+		close(fd);
+		return -EPERM;
+	}
+	if (st.st_uid != 0 && st.st_uid != geteuid()) {
+		vukp_err("refusing %s: owned by uid %u, not root; fix with: chown root %s",
+			 path, (unsigned int)st.st_uid, path);
+		close(fd);
+		return -EPERM;
+	}
+	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+		vukp_err("refusing %s: writable by group or others (mode %04o); fix with: chmod go-w %s",
+			 path, (unsigned int)(st.st_mode & 07777), path);
+		close(fd);
+		return -EPERM;
+	}
+	if (st.st_size > VUKP_MAX_FILE_SIZE) {
+		vukp_err("refusing %s: %lld bytes, larger than the %d byte limit",
+			 path, (long long)st.st_size, VUKP_MAX_FILE_SIZE);
+		close(fd);
+		return -EFBIG;
+	}
+	cap = (size_t)st.st_size + 1;
+	buf = malloc(cap + 1);
+	if (!buf) {
+		close(fd);
+		vukp_err("cannot read %s: out of memory", path);
+		return -ENOMEM;
+	}
+	for (;;) {
+		ssize_t r;
+
+		if (len == cap) {
+			char *nb;
+
+			if (cap > VUKP_MAX_FILE_SIZE) {
+				free(buf);
+				close(fd);
+				vukp_err("refusing %s: larger than the %d byte limit",
+					 path, VUKP_MAX_FILE_SIZE);
+				return -EFBIG;
+			}
+			cap *= 2;
+			nb = realloc(buf, cap + 1);
+			if (!nb) {
+				free(buf);
+				close(fd);
+				vukp_err("cannot read %s: out of memory", path);
+				return -ENOMEM;
+			}
+			buf = nb;
+		}
+		r = read(fd, buf + len, cap - len);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			err = errno;
+			free(buf);
+			close(fd);
+			vukp_err("cannot read %s: %s", path, strerror(err));
+			return -err;
+		}
+		if (r == 0)
+			break;
+		len += (size_t)r;
+	}
+	close(fd);
+	if (len > VUKP_MAX_FILE_SIZE) {
+		free(buf);
+		vukp_err("refusing %s: larger than the %d byte limit", path,
+			 VUKP_MAX_FILE_SIZE);
+		return -EFBIG;
+	}
+	buf[len] = '\0';
+	*bufp = buf;
+	*lenp = len;
+	return 0;
+}
+
+static void file_sig(const char *path, struct vukp_file_sig *sig)
+{
+	struct stat st;
+
+	memset(sig, 0, sizeof(*sig));
+	if (stat(path, &st) < 0)
+		return;
+	sig->exists = true;
+	sig->dev = st.st_dev;
+	sig->ino = st.st_ino;
+	sig->size = st.st_size;
+	sig->mtim = st.st_mtim;
+	sig->ctim = st.st_ctim;
+}
+
+static bool sig_equal(const struct vukp_file_sig *a, const struct vukp_file_sig *b)
+{
+	return a->exists == b->exists && a->dev == b->dev && a->ino == b->ino &&
+	       a->size == b->size && a->mtim.tv_sec == b->mtim.tv_sec &&
+	       a->mtim.tv_nsec == b->mtim.tv_nsec &&
+	       a->ctim.tv_sec == b->ctim.tv_sec &&
+	       a->ctim.tv_nsec == b->ctim.tv_nsec;
+}
+
+/* Has the file changed since the last load?  Updates the signature. */
+static bool file_changed(struct vukp_file *f)
+{
+	struct vukp_file_sig sig;
+
+	file_sig(f->path, &sig);
+	if (f->checked && sig_equal(&sig, &f->sig))
+		return false;
+	f->sig = sig;
+	f->checked = true;
+	return true;
+}
+
+/* Load a file into buf; sets f->state. */
+static char *file_load(struct vukp_file *f, size_t *len)
+{
+	char *buf;
+	int r = vukp_read_config_file(f->path, &buf, len);
+
+	f->nerrors = 0;
+	if (r == -ENOENT)
+		f->state = VUKP_FILE_ABSENT;
+	else if (r == -EPERM || r == -EFBIG)
+		f->state = VUKP_FILE_REFUSED;
+	else if (r < 0)
+		f->state = VUKP_FILE_UNREADABLE;
+	else
+		f->state = VUKP_FILE_LOADED;
+	return r ? NULL : buf;
+}
+
+bool vukp_state_refresh_main(struct vukp_state *s)
+{
+	size_t len;
+	char *buf;
+
+	if (!file_changed(&s->main_file))
+		return false;
+	vukp_main_cfg_free(&s->main);
+	buf = file_load(&s->main_file, &len);
+	if (buf)
+		s->main_file.nerrors = vukp_main_cfg_parse(&s->main, buf, len,
+							   s->main_file.path);
+	free(buf);
+	vukp_log_debug = s->env_debug || s->main.debug;
+	return true;
+}
+
+bool vukp_state_refresh_profile(struct vukp_state *s)
+{
+	size_t len;
+	char *buf;
+
+	if (!file_changed(&s->prof_file))
+		return false;
+	vukp_profile_cfg_free(&s->prof);
+	buf = file_load(&s->prof_file, &len);
+	if (buf)
+		s->prof_file.nerrors = vukp_profile_cfg_parse(&s->prof, buf, len,
+							      s->prof_file.path);
+	free(buf);
+	return true;
+}
+
+void vukp_env_from_process(struct vukp_env *env)
+{
+	env->secure = getauxval(AT_SECURE) != 0;
+	env->config_path = getenv("VGPU_UNLOCK_CONFIG_PATH");
+	env->profile_path = getenv("VGPU_UNLOCK_PROFILE_OVERRIDE_CONFIG_PATH");
+	env->debug = getenv("VGPU_UNLOCK_DEBUG");
+}
+
+void vukp_state_init(struct vukp_state *s, const struct vukp_env *env)
+{
+	memset(s, 0, sizeof(*s));
+	s->main_file.path = VUKP_DEFAULT_CONFIG_PATH;
+	s->prof_file.path = VUKP_DEFAULT_PROFILE_PATH;
+	if (env->secure) {
+		if (env->config_path || env->profile_path || env->debug)
+			vukp_warn("running with AT_SECURE: VGPU_UNLOCK_* environment variables ignored");
+	} else {
+		if (env->config_path && *env->config_path)
+			s->main_file.path = env->config_path;
+		if (env->profile_path && *env->profile_path)
+			s->prof_file.path = env->profile_path;
+		s->env_debug = env->debug && *env->debug && strcmp(env->debug, "0");
+	}
+	vukp_main_cfg_default(&s->main);
+	vukp_log_debug = s->env_debug;
+	vukp_state_refresh_main(s);
+	vukp_state_refresh_profile(s);
+}
+
+void vukp_state_free(struct vukp_state *s)
+{
+	vukp_main_cfg_free(&s->main);
+	vukp_profile_cfg_free(&s->prof);
+}
+
+static const char *file_state(const struct vukp_file *f, char *buf, size_t n)
+{
+	switch (f->state) {
+	case VUKP_FILE_ABSENT:
+		return "absent";
+	case VUKP_FILE_REFUSED:
+		return "refused";
+	case VUKP_FILE_UNREADABLE:
+		return "unreadable";
+	default:
+		break;
+	}
+	if (!f->nerrors)
+		return "loaded";
+	snprintf(buf, n, "loaded, %u error%s", f->nerrors,
+		 f->nerrors == 1 ? "" : "s");
+	return buf;
+}
+
+void vukp_state_log_effective(const struct vukp_state *s)
+{
+	char map[256], st1[48], st2[48];
+	size_t i, off = 0;
+
+	map[0] = '\0';
+	for (i = 0; i < s->main.n_pci && off < sizeof(map) - 64; i++) {
+		int r = snprintf(map + off, sizeof(map) - off, "%s0x%04x->0x%04x:0x%04x",
+				 i ? "," : "", s->main.pci[i].from,
+				 s->main.pci[i].device_id, s->main.pci[i].sub_system_id);
+		if (r > 0)
+			off += (size_t)r;
+	}
+	if (i < s->main.n_pci)
+		snprintf(map + off, sizeof(map) - off, ",+%zu more", s->main.n_pci - i);
+	vukp_info("version %s; %s (%s): unlock=%s unlock_migration=%s debug=%s pci_info_map={%s}; %s (%s): %u profile, %u mdev, %u vm sections",
+		  VUKP_SHIM_VERSION, s->main_file.path,
+		  file_state(&s->main_file, st1, sizeof(st1)),
+		  s->main.unlock ? "true" : "false",
+		  s->main.unlock_migration ? "true" : "false",
+		  vukp_log_debug ? "true" : "false", map, s->prof_file.path,
+		  file_state(&s->prof_file, st2, sizeof(st2)),
+		  s->prof.count[VUKP_SECT_PROFILE], s->prof.count[VUKP_SECT_MDEV],
+		  s->prof.count[VUKP_SECT_VM]);
+}
