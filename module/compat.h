@@ -1,0 +1,131 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Every difference between the supported kernels lives here, as feature
+ * macros and small wrappers.  Supported: Linux 6.1 and later, x86-64.
+ */
+#ifndef VUKP_COMPAT_H
+#define VUKP_COMPAT_H
+
+#include <linux/version.h>
+#include <linux/module.h>
+#include <crypto/sha2.h>
+
+/* the running kernel as one number, e.g. 612 for 6.12 */
+#define VUKP_KV (LINUX_VERSION_MAJOR * 100 + LINUX_VERSION_PATCHLEVEL)
+
+#if VUKP_KV < 601
+#error "vgpu_unlock_kp needs Linux 6.1 or later"
+#endif
+#ifndef CONFIG_X86_64
+#error "vgpu_unlock_kp supports x86-64 only (page-table walk, module area)"
+#endif
+#if !defined(CONFIG_KPROBES) || !defined(CONFIG_KRETPROBES)
+#error "vgpu_unlock_kp needs CONFIG_KPROBES and CONFIG_KRETPROBES"
+#endif
+
+/* crypto_memneq() moved from <crypto/algapi.h> to <crypto/utils.h> in 6.3 */
+#if VUKP_KV >= 603
+#include <crypto/utils.h>
+#else
+#include <crypto/algapi.h>
+#endif
+
+/* the unaligned access helpers moved to <linux/unaligned.h> in 6.12 */
+#if VUKP_KV >= 612
+#include <linux/unaligned.h>
+#else
+#include <asm/unaligned.h>
+#endif
+
+/* 6.4 replaced module_layout (one core allocation) by mem[MOD_*] */
+#if VUKP_KV >= 604
+#define VUKP_HAVE_MODULE_MEMORY 1
+#endif
+
+/* 6.16 replaced struct sha256_state by struct sha256_ctx */
+#if VUKP_KV >= 616
+#define VUKP_HAVE_SHA256_CTX 1
+#endif
+
+struct vukp_range {
+	unsigned long start;
+	unsigned long end;	/* exclusive */
+};
+
+#define VUKP_MAX_RANGES 3
+
+/*
+ * The non-text core memory of @mod (read-only data, ro_after_init data,
+ * data): where the board tables and everything they point at may live.
+ * Init sections are left out: they are freed after the module's init.
+ * Returns the number of ranges written to @r.
+ */
+static inline int vukp_module_data_ranges(const struct module *mod,
+					  struct vukp_range *r)
+{
+	int n = 0;
+#ifdef VUKP_HAVE_MODULE_MEMORY
+	static const enum mod_mem_type types[VUKP_MAX_RANGES] = {
+		MOD_RODATA, MOD_RO_AFTER_INIT, MOD_DATA
+	};
+	int i;
+
+	for (i = 0; i < VUKP_MAX_RANGES; i++) {
+		const struct module_memory *m = &mod->mem[types[i]];
+
+		if (!m->base || !m->size)
+			continue;
+		r[n].start = (unsigned long)m->base;
+		r[n].end = r[n].start + m->size;
+		n++;
+	}
+#else
+	const struct module_layout *l = &mod->core_layout;
+
+	/* 6.1: text | rodata | ro_after_init | data in one allocation */
+	if (l->base && l->size > l->text_size) {
+		r[n].start = (unsigned long)l->base + l->text_size;
+		r[n].end = (unsigned long)l->base + l->size;
+		n++;
+	}
+#endif
+	return n;
+}
+
+/*
+ * Node of the global module list that is a struct module (the list head
+ * is in the kernel image, every module in the module area).
+ */
+static inline bool vukp_is_module_node(const struct list_head *p)
+{
+	unsigned long a = (unsigned long)p;
+
+	return a >= MODULES_VADDR && a < MODULES_END;
+}
+
+/* SHA-256 from lib/crypto */
+struct vukp_sha256 {
+#ifdef VUKP_HAVE_SHA256_CTX
+	struct sha256_ctx ctx;
+#else
+	struct sha256_state ctx;
+#endif
+};
+
+static inline void vukp_sha256_init(struct vukp_sha256 *s)
+{
+	sha256_init(&s->ctx);
+}
+
+static inline void vukp_sha256_update(struct vukp_sha256 *s, const u8 *d,
+				      unsigned int len)
+{
+	sha256_update(&s->ctx, d, len);
+}
+
+static inline void vukp_sha256_final(struct vukp_sha256 *s, u8 *out)
+{
+	sha256_final(&s->ctx, out);
+}
+
+#endif /* VUKP_COMPAT_H */

@@ -1,0 +1,355 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Which kernel addresses belong to which GPU's memory apertures.
+ *
+ * The GPU table lists the PCI devices bound to nvidia with their memory
+ * BARs.  It is written in process context (arming, PCI bus notifier) and
+ * read lock-free by the probe handlers: an entry is published with a
+ * release store of ->active and retired with synchronize_rcu() before it
+ * is reused; ->gen tells a handler that its entry was replaced meanwhile.
+ *
+ * An address is translated to a physical one by a cache of the mappings
+ * seen through os_map_kernel_space(), else by a walk of the kernel page
+ * tables: so mappings made before this module was loaded work too.
+ */
+#include <linux/pci.h>
+#include <linux/mm.h>
+#include <linux/seqlock.h>
+#include <asm/pgtable.h>
+#include "vukp.h"
+
+struct vukp_gpu vukp_gpus[VUKP_MAX_GPUS];
+static const struct module *vukp_gpu_nv;
+
+#define VUKP_MAX_MAPS 32
+
+struct vukp_map {
+	unsigned long va;	/* 0 = unused */
+	u64 size;
+	u64 phys;
+};
+
+static struct vukp_map vukp_maps[VUKP_MAX_MAPS];
+static DEFINE_RAW_SPINLOCK(vukp_map_lock);
+static seqcount_raw_spinlock_t vukp_map_seq =
+	SEQCNT_RAW_SPINLOCK_ZERO(vukp_map_seq, &vukp_map_lock);
+
+/* Page-table walk; safe in atomic context (no locks, no allocation). */
+static bool vukp_walk_phys(unsigned long va, u64 *phys)
+{
+	unsigned int level;
+	pte_t *ptep = lookup_address(va, &level);
+
+	if (!ptep)
+		return false;
+	switch (level) {
+	case PG_LEVEL_1G: {
+		pud_t pud = READ_ONCE(*(pud_t *)ptep);
+
+		if (!pud_present(pud))
+			return false;
+		*phys = ((u64)pud_pfn(pud) << PAGE_SHIFT) | (va & ~PUD_MASK);
+		return true;
+	}
+	case PG_LEVEL_2M: {
+		pmd_t pmd = READ_ONCE(*(pmd_t *)ptep);
+
+		if (!pmd_present(pmd))
+			return false;
+		*phys = ((u64)pmd_pfn(pmd) << PAGE_SHIFT) | (va & ~PMD_MASK);
+		return true;
+	}
+	default: {
+		pte_t pte = READ_ONCE(*ptep);
+
+		if (!pte_present(pte))
+			return false;
+		*phys = ((u64)pte_pfn(pte) << PAGE_SHIFT) | (va & ~PAGE_MASK);
+		return true;
+	}
+	}
+}
+
+static bool vukp_cache_phys(unsigned long va, u64 *phys)
+{
+	unsigned int seq, i;
+	bool hit;
+
+	do {
+		seq = read_seqcount_begin(&vukp_map_seq);
+		hit = false;
+		for (i = 0; i < VUKP_MAX_MAPS; i++) {
+			unsigned long m = READ_ONCE(vukp_maps[i].va);
+
+			if (m && va >= m && va - m < READ_ONCE(vukp_maps[i].size)) {
+				*phys = READ_ONCE(vukp_maps[i].phys) + (va - m);
+				hit = true;
+				break;
+			}
+		}
+	} while (read_seqcount_retry(&vukp_map_seq, seq));
+	return hit;
+}
+
+static int vukp_phys_gpu(u64 phys, u64 len, u32 *gen)
+{
+	unsigned int i, b;
+
+	for (i = 0; i < VUKP_MAX_GPUS; i++) {
+		struct vukp_gpu *g = &vukp_gpus[i];
+
+		/* pairs with the release in vukp_gpu_add(): bars are set */
+		if (!smp_load_acquire(&g->active))
+			continue;
+		for (b = 0; b < g->nbars; b++) {
+			if (phys >= g->bars[b].start &&
+			    phys + len - 1 <= g->bars[b].end) {
+				if (gen)
+					*gen = g->gen;
+				return i;
+			}
+		}
+	}
+	return -1;
+}
+
+/* The GPU whose aperture holds the 16 bytes at @va, or -1 (atomic). */
+int vukp_gpu_match(unsigned long va, u32 *gen)
+{
+	u64 phys;
+
+	if (!is_vmalloc_addr((void *)va))
+		return -1;
+	if (!vukp_cache_phys(va, &phys) && !vukp_walk_phys(va, &phys))
+		return -1;
+	return vukp_phys_gpu(phys, VUKP_MAGIC_LEN, gen);
+}
+
+/* Check by the page tables, not the cache, that @va is GPU @idx's (atomic). */
+bool vukp_gpu_owns(int idx, u32 gen, unsigned long va)
+{
+	u32 g;
+	u64 phys;
+
+	if (!is_vmalloc_addr((void *)va) || !vukp_walk_phys(va, &phys))
+		return false;
+	return vukp_phys_gpu(phys, VUKP_MAGIC_LEN, &g) == idx && g == gen;
+}
+
+/* Does [phys, phys + size) overlap a GPU's memory BAR? (atomic) */
+bool vukp_phys_is_gpu(u64 phys, u64 size)
+{
+	unsigned int i, b;
+
+	for (i = 0; i < VUKP_MAX_GPUS; i++) {
+		struct vukp_gpu *g = &vukp_gpus[i];
+
+		/* pairs with the release in vukp_gpu_add() */
+		if (!smp_load_acquire(&g->active))
+			continue;
+		for (b = 0; b < g->nbars; b++)
+			if (phys <= g->bars[b].end &&
+			    phys + size - 1 >= g->bars[b].start)
+				return true;
+	}
+	return false;
+}
+
+void vukp_map_add(unsigned long va, u64 phys, u64 size)
+{
+	unsigned long flags;
+	unsigned int i;
+
+	raw_spin_lock_irqsave(&vukp_map_lock, flags);
+	for (i = 0; i < VUKP_MAX_MAPS; i++) {
+		if (vukp_maps[i].va)
+			continue;
+		write_seqcount_begin(&vukp_map_seq);
+		WRITE_ONCE(vukp_maps[i].size, size);
+		WRITE_ONCE(vukp_maps[i].phys, phys);
+		WRITE_ONCE(vukp_maps[i].va, va);
+		write_seqcount_end(&vukp_map_seq);
+		break;
+	}
+	raw_spin_unlock_irqrestore(&vukp_map_lock, flags);
+}
+
+void vukp_map_del(unsigned long va)
+{
+	unsigned long flags;
+	unsigned int i;
+
+	raw_spin_lock_irqsave(&vukp_map_lock, flags);
+	for (i = 0; i < VUKP_MAX_MAPS; i++) {
+		if (vukp_maps[i].va != va)
+			continue;
+		write_seqcount_begin(&vukp_map_seq);
+		WRITE_ONCE(vukp_maps[i].va, 0);
+		write_seqcount_end(&vukp_map_seq);
+	}
+	raw_spin_unlock_irqrestore(&vukp_map_lock, flags);
+}
+
+static void vukp_maps_clear(void)
+{
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&vukp_map_lock, flags);
+	write_seqcount_begin(&vukp_map_seq);
+	memset(vukp_maps, 0, sizeof(vukp_maps));
+	write_seqcount_end(&vukp_map_seq);
+	raw_spin_unlock_irqrestore(&vukp_map_lock, flags);
+}
+
+static bool vukp_is_nv_dev(struct pci_dev *pdev)
+{
+	struct device_driver *drv = READ_ONCE(pdev->dev.driver);
+
+	return vukp_gpu_nv && drv &&
+	       (drv->owner == vukp_gpu_nv || !strcmp(drv->name, "nvidia"));
+}
+
+static int vukp_gpu_find(struct pci_dev *pdev)
+{
+	unsigned int i;
+
+	for (i = 0; i < VUKP_MAX_GPUS; i++)
+		if (vukp_gpus[i].pdev == pdev)
+			return i;
+	return -1;
+}
+
+/* Process context, vukp_mutex held. */
+static void vukp_gpu_add(struct pci_dev *pdev)
+{
+	struct vukp_gpu *g = NULL;
+	unsigned long flags;
+	unsigned int i;
+
+	if (vukp_gpu_find(pdev) >= 0)
+		return;
+	for (i = 0; i < VUKP_MAX_GPUS && !g; i++)
+		if (!vukp_gpus[i].pdev)
+			g = &vukp_gpus[i];
+	if (!g) {
+		pci_warn(pdev, "more than %d GPUs bound to nvidia: this one is ignored\n",
+			 VUKP_MAX_GPUS);
+		return;
+	}
+
+	raw_spin_lock_irqsave(&vukp_lock, flags);
+	g->pdev = pci_dev_get(pdev);
+	strscpy(g->name, pci_name(pdev), sizeof(g->name));
+	g->vendor = pdev->vendor;
+	g->device = pdev->device;
+	g->nbars = 0;
+	for (i = 0; i < PCI_STD_NUM_BARS; i++) {
+		const struct resource *r = &pdev->resource[i];
+
+		if (!(resource_type(r) & IORESOURCE_MEM) || !r->start ||
+		    !resource_size(r))
+			continue;
+		g->bars[g->nbars].start = r->start;
+		g->bars[g->nbars].end = r->end;
+		g->nbars++;
+	}
+	g->gen++;
+	g->state = VUKP_GPU_IDLE;
+	g->model = -1;
+	g->key_tries = 0;
+	g->reads = 0;
+	g->magic_reads = 0;
+	g->key_reads = 0;
+	g->key_fails = 0;
+	/* publish: lock-free readers see the BARs once they see it active */
+	smp_store_release(&g->active, true);
+	raw_spin_unlock_irqrestore(&vukp_lock, flags);
+	pci_info(pdev, "tracking GPU (%04x:%04x, %u memory BARs)\n",
+		 pdev->vendor, pdev->device, g->nbars);
+}
+
+/* Retire entries; process context, vukp_mutex held. */
+static void vukp_gpu_remove(int only)
+{
+	struct pci_dev *put[VUKP_MAX_GPUS];
+	unsigned long flags;
+	unsigned int i, n = 0;
+
+	raw_spin_lock_irqsave(&vukp_lock, flags);
+	for (i = 0; i < VUKP_MAX_GPUS; i++) {
+		struct vukp_gpu *g = &vukp_gpus[i];
+
+		if (!g->pdev || (only >= 0 && only != i))
+			continue;
+		WRITE_ONCE(g->active, false);
+		g->model = -1;
+		g->state = VUKP_GPU_IDLE;
+		put[n++] = g->pdev;
+	}
+	raw_spin_unlock_irqrestore(&vukp_lock, flags);
+	if (!n)
+		return;
+	synchronize_rcu();	/* handlers that matched these entries */
+	for (i = 0; i < n; i++) {
+		int idx = vukp_gpu_find(put[i]);
+
+		vukp_gpus[idx].pdev = NULL;
+		pci_dev_put(put[i]);
+	}
+}
+
+int vukp_gpus_init(const struct module *nv)
+{
+	struct pci_dev *pdev = NULL;
+
+	vukp_gpu_nv = nv;
+	for_each_pci_dev(pdev)
+		if (vukp_is_nv_dev(pdev))
+			vukp_gpu_add(pdev);
+	return 0;
+}
+
+void vukp_gpus_exit(void)
+{
+	vukp_gpu_remove(-1);
+	vukp_maps_clear();
+	vukp_gpu_nv = NULL;
+}
+
+static int vukp_pci_cb(struct notifier_block *nb, unsigned long action,
+		       void *data)
+{
+	struct pci_dev *pdev = to_pci_dev(data);
+	int idx;
+
+	if (action != BUS_NOTIFY_BOUND_DRIVER &&
+	    action != BUS_NOTIFY_UNBIND_DRIVER)
+		return NOTIFY_DONE;
+	mutex_lock(&vukp_mutex);
+	if (action == BUS_NOTIFY_BOUND_DRIVER) {
+		if (vukp_is_nv_dev(pdev))
+			vukp_gpu_add(pdev);
+	} else {
+		idx = vukp_gpu_find(pdev);
+		if (idx >= 0) {
+			pci_info(pdev, "no longer tracked (unbinding)\n");
+			vukp_gpu_remove(idx);
+		}
+	}
+	mutex_unlock(&vukp_mutex);
+	return NOTIFY_OK;
+}
+
+static struct notifier_block vukp_pci_nb = {
+	.notifier_call = vukp_pci_cb,
+};
+
+int vukp_pci_notifier_register(void)
+{
+	return bus_register_notifier(&pci_bus_type, &vukp_pci_nb);
+}
+
+void vukp_pci_notifier_unregister(void)
+{
+	bus_unregister_notifier(&pci_bus_type, &vukp_pci_nb);
+}

@@ -1,0 +1,213 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vgpu_unlock_kp: lets NVIDIA's vGPU host driver accept consumer GPUs, by
+ * kprobes on the driver's interface layer.  See docs/how-it-works.md.
+ *
+ * This file: module init/exit, and arming per nvidia instance (at load if
+ * nvidia is live, else from a module notifier when nvidia is COMING;
+ * disarmed when it is GOING).  All of it in process context, under
+ * vukp_mutex.
+ */
+#include <linux/module.h>
+#include <linux/rculist.h>
+#include "vukp.h"
+
+#define VUKP_DRAIN_MS 10000
+
+/* arming, the GPU table's writers, status readers */
+DEFINE_MUTEX(vukp_mutex);
+struct vukp_nv_info vukp_nv;
+const struct module *vukp_nv_mod;	/* the nvidia instance handled */
+static bool vukp_armed;
+
+static void vukp_refuse(const char *why)
+{
+	vukp_nv.state = VUKP_NV_REFUSED;
+	if (why != vukp_nv.reason)
+		strscpy(vukp_nv.reason, why, sizeof(vukp_nv.reason));
+	pr_err("nvidia %s: %s; nothing armed, nothing changed\n",
+	       vukp_nv.version, why);
+}
+
+static void vukp_arm(struct module *nv)
+{
+	struct vukp_tables *t = &vukp_tab;
+	unsigned long flags;
+	const char *why;
+	int ret;
+
+	lockdep_assert_held(&vukp_mutex);
+	vukp_nv_mod = nv;
+	vukp_nv.loads++;
+	vukp_nv.reason[0] = '\0';
+	strscpy(vukp_nv.version, nv->version ?: "(no version)",
+		sizeof(vukp_nv.version));
+
+	ret = vukp_probes_register(nv, &why);
+	if (ret) {
+		snprintf(vukp_nv.reason, sizeof(vukp_nv.reason),
+			 "cannot probe %s (error %d%s)", why, ret,
+			 ret == -ENOENT ? ": the driver has no such symbol" : "");
+		vukp_refuse(vukp_nv.reason);
+		return;
+	}
+	ret = vukp_tables_find(nv, t, &why);
+	if (ret) {
+		vukp_probes_unregister();
+		vukp_refuse(why);
+		return;
+	}
+
+	raw_spin_lock_irqsave(&vukp_lock, flags);
+	memset(vukp_models, 0, sizeof(vukp_models));
+	memset(vukp_cls_reserved, 0, sizeof(vukp_cls_reserved));
+	vukp_stopping = false;
+	raw_spin_unlock_irqrestore(&vukp_lock, flags);
+
+	vukp_gpus_init(nv);
+	vukp_probes_enable();
+	vukp_armed = true;
+	vukp_nv.state = VUKP_NV_ARMED;
+	pr_info("nvidia %s: armed: %u other boards, %u vGPU-capable entries, %u sacrificial slots (%u+%u), %u decoys; searched %lu KiB in %llu us\n",
+		vukp_nv.version, t->nother, t->nvgpu, t->nslots, t->ncls[0],
+		t->ncls[1], t->decoys, t->scanned >> 10,
+		div_u64(t->scan_ns, NSEC_PER_USEC));
+}
+
+/* @going: nvidia's exit has run, none of its code can run any more. */
+static void vukp_disarm(bool going)
+{
+	unsigned long flags;
+	bool drained = true;
+
+	lockdep_assert_held(&vukp_mutex);
+	if (vukp_armed) {
+		raw_spin_lock_irqsave(&vukp_lock, flags);
+		vukp_stopping = true;
+		vukp_restore_all();
+		raw_spin_unlock_irqrestore(&vukp_lock, flags);
+		if (!going)
+			drained = vukp_rm_drain(VUKP_DRAIN_MS);
+		vukp_probes_unregister();
+		vukp_gpus_exit();
+		if (!drained) {
+			/* an RM call may still read a record: keep them */
+			pr_warn("RM calls still in flight after %d ms: %u records are left allocated\n",
+				VUKP_DRAIN_MS, vukp_tab.nslots);
+			vukp_tab.slots = NULL;
+		}
+		vukp_tables_free(&vukp_tab);
+		memset(vukp_models, 0, sizeof(vukp_models));
+		vukp_armed = false;
+		pr_info("nvidia %s: disarmed, tables restored\n",
+			vukp_nv.version);
+	}
+	vukp_nv_mod = NULL;
+	vukp_nv.state = VUKP_NV_ABSENT;
+}
+
+static int vukp_module_cb(struct notifier_block *nb, unsigned long action,
+			  void *data)
+{
+	struct module *mod = data;
+
+	if (strcmp(mod->name, "nvidia"))
+		return NOTIFY_DONE;
+	mutex_lock(&vukp_mutex);
+	if (action == MODULE_STATE_COMING && vukp_nv_mod != mod) {
+		vukp_disarm(false);
+		vukp_arm(mod);
+	} else if (action == MODULE_STATE_GOING && vukp_nv_mod == mod) {
+		vukp_disarm(true);
+	}
+	mutex_unlock(&vukp_mutex);
+	return NOTIFY_OK;
+}
+
+static struct notifier_block vukp_module_nb = {
+	.notifier_call = vukp_module_cb,
+};
+
+/* nvidia, if loaded and not going, with a reference held. */
+static struct module *vukp_nvidia_get(void)
+{
+	struct module *mod, *found = NULL;
+
+	rcu_read_lock();
+	list_for_each_entry_rcu(mod, &THIS_MODULE->list, list) {
+		if (!vukp_is_module_node(&mod->list))
+			continue;	/* the list head */
+		if (mod->state == MODULE_STATE_UNFORMED ||
+		    mod->state == MODULE_STATE_GOING ||
+		    strcmp(mod->name, "nvidia"))
+			continue;
+		if (try_module_get(mod))
+			found = mod;
+		break;
+	}
+	rcu_read_unlock();
+	return found;
+}
+
+static int __init vukp_init(void)
+{
+	struct module *nv;
+	int ret;
+
+	ret = vukp_catalog_init();
+	if (ret)
+		return ret;
+	ret = vukp_pci_notifier_register();
+	if (ret)
+		goto err;
+	ret = register_module_notifier(&vukp_module_nb);
+	if (ret)
+		goto err_pci;
+
+	mutex_lock(&vukp_mutex);
+	nv = vukp_nvidia_get();
+	if (nv) {
+		if (vukp_nv_mod != nv)
+			vukp_arm(nv);
+		module_put(nv);
+	}
+	mutex_unlock(&vukp_mutex);
+
+	ret = vukp_status_init();
+	if (ret)
+		goto err_arm;
+	pr_info("version %s loaded; %s\n", VUKP_VERSION,
+		vukp_armed ? "armed" : nv ? "nvidia refused (see above)" :
+		"waiting for nvidia");
+	return 0;
+
+err_arm:
+	unregister_module_notifier(&vukp_module_nb);
+	mutex_lock(&vukp_mutex);
+	vukp_disarm(false);
+	mutex_unlock(&vukp_mutex);
+err_pci:
+	vukp_pci_notifier_unregister();
+err:
+	pr_err("cannot load (error %d)\n", ret);
+	return ret;
+}
+
+static void __exit vukp_exit(void)
+{
+	vukp_status_exit();
+	unregister_module_notifier(&vukp_module_nb);
+	mutex_lock(&vukp_mutex);
+	vukp_disarm(false);
+	mutex_unlock(&vukp_mutex);
+	vukp_pci_notifier_unregister();
+	pr_info("unloaded\n");
+}
+
+module_init(vukp_init);
+module_exit(vukp_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_AUTHOR("vgpu_unlock_kp contributors");
+MODULE_DESCRIPTION("Unlock vGPU on consumer NVIDIA GPUs through kprobes on nvidia.ko");
+MODULE_VERSION(VUKP_VERSION);
