@@ -58,13 +58,14 @@ num_displays = 2
 display_width = 1920
 display_height = 1080
 TOML
-id=$(LD_PRELOAD=$SHIM vgpu_start $GPU_P40 'GRID P40-4Q' >/dev/null; echo "$VGPU_OUT" | sed -n 's/.*type info: id=\([0-9]*\).*/\1/p')
+LD_PRELOAD=$SHIM vgpu_start $GPU_P40 'GRID P40-4Q' -r >/dev/null
+id=$(vgpu_out | sed -n 's/.*type info: id=\([0-9]*\).*/\1/p')
 sed -i "s/nvidia-292/nvidia-$id/" $CONF/profile_override.toml
-st=$(LD_PRELOAD=$SHIM vgpu_start $GPU_P40 'GRID P40-4Q')
-if echo "$VGPU_OUT" | grep -q 'framebuffer=2048MiB .*heads=2 max_resolution=1920x1080'; then
+st=$(LD_PRELOAD=$SHIM vgpu_start $GPU_P40 'GRID P40-4Q' -r)
+if vgpu_out | grep -q 'framebuffer=2048MiB .*heads=2 max_resolution=1920x1080'; then
 	ok "profile override applied to the A082 type info (P40-4Q, id $id)"
 else
-	fail "profile override applied to the A082 type info (P40-4Q, id $id)" "$VGPU_OUT"
+	fail "profile override applied to the A082 type info (P40-4Q, id $id)" "$(vgpu_out)"
 fi
 expect_eq "overridden type still starts" 0x0 "$st"
 out=$(shim $VGPUD -v -g $GPU_P40 2>&1)

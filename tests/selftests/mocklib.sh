@@ -25,13 +25,15 @@ gpu_stat() { # BDF FIELD: a field of the mock's per-GPU statistics
 }
 
 # vgpu_start BDF TYPE [mgr options]: prints the status of the VM start
-# (0x0, 0x56, ... or daemon-check-failed); the output is in $VGPU_OUT.
+# (0x0, 0x56, ... or daemon-check-failed); `vgpu_out` prints the output.
+VGPU_OUT_FILE=/tmp/vgpu-mgr.out
 vgpu_start() {
 	_g=$1 _t=$2
 	shift 2
-	VGPU_OUT=$("$VGPU_MGR" -g "$_g" -t "$_t" "$@" 2>&1)
-	printf '%s\n' "$VGPU_OUT" | sed -n 's/.*result: status=//p' | tail -n 1
+	"$VGPU_MGR" -g "$_g" -t "$_t" "$@" >$VGPU_OUT_FILE 2>&1
+	sed -n 's/.*result: status=//p' $VGPU_OUT_FILE | tail -n 1
 }
+vgpu_out() { cat $VGPU_OUT_FILE; }
 
 # expect_start DESC EXPECTED BDF TYPE [mgr options]
 expect_start() {
@@ -42,6 +44,33 @@ expect_start() {
 		ok "$_d"
 	else
 		fail "$_d" "expected status $_e, got '$_s'
-$VGPU_OUT"
+$(vgpu_out)"
 	fi
 }
+
+KP_STATUS=/proc/driver/vgpu_unlock_kp
+kp_load() { load_mod "$VUKP_KO/vgpu_unlock_kp.ko" "$@"; }
+kp_unload() { mod_loaded vgpu_unlock_kp && unload_mod vgpu_unlock_kp; return 0; }
+kp_gpu() { # BDF: the module's status line for one GPU
+	grep "^gpu $1 " "$KP_STATUS"
+}
+
+# expect_types DESC BDF TYPE...: every type starts on the GPU
+expect_types() {
+	_d=$1 _g=$2
+	shift 2
+	_bad=
+	for _t in "$@"; do
+		_s=$(vgpu_start "$_g" "$_t" -r -k)
+		[ "$_s" = 0x0 ] || _bad="$_bad [$_t: $_s]"
+	done
+	if [ -z "$_bad" ]; then
+		ok "$_d"
+	else
+		fail "$_d" "failed:$_bad
+$(vgpu_out)
+$(cat $KP_STATUS 2>&1)"
+	fi
+}
+P40_TYPES="GRID P40-1Q|GRID P40-24Q|GRID P40-12C"
+RTX6000_TYPES="GRID RTX6000-1Q|GRID RTX6000-24Q|GRID RTX6000-24A"

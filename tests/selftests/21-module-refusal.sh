@@ -1,0 +1,62 @@
+#!/bin/sh
+# Drivers the module must refuse cleanly: no sacrificial magic, no
+# magic_start marker, each probed symbol missing.  Clear message, nothing
+# armed, nothing changed, module stays loaded and unloads cleanly.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/mocklib.sh"
+
+refused() { # VARIANT PATTERN
+	v=$1 pat=$2
+	nv_load "$v" || return
+	s=$(nv_checksum)
+	dmesg_mark
+	if ! load_mod "$VUKP_KO/vgpu_unlock_kp.ko"; then
+		nv_unload
+		return
+	fi
+	msg=$(dmesg_since_mark | grep vgpu_unlock_kp)
+	if echo "$msg" | grep -qiE "$pat"; then
+		ok "[$v] refused with a clear message"
+	else
+		fail "[$v] refused with a clear message" "$msg"
+	fi
+	grep -q "state=refused" $KP_STATUS && ok "[$v] status says refused" || fail "[$v] status says refused" "$(cat $KP_STATUS)"
+	expect_start "[$v] 1080 Ti still refused (nothing armed)" 0x56 $GPU_1080 "GRID P40-1Q" -r -k
+	expect_start "[$v] native P40 unaffected" 0x0 $GPU_P40 "GRID P40-1Q" -r
+	expect_eq "[$v] tables unchanged" "$s" "$(nv_checksum)"
+	kp_unload
+	nv_unload
+}
+
+refused nosac "sacrificial"
+refused nomagicstart "not a vGPU|no vGPU host tables|magic_start"
+for sym in os_mem_copy os_map_kernel_space os_unmap_kernel_space rm_ioctl; do
+	refused omit-$sym "$sym"
+done
+
+# The module notifier path: module first, then a driver lacking a symbol.
+check "insmod vgpu_unlock_kp alone" insmod "$VUKP_KO/vgpu_unlock_kp.ko"
+dmesg_mark
+nv_load omit-os_mem_copy || finish
+if dmesg_since_mark | grep vgpu_unlock_kp | grep -q os_mem_copy; then ok "late driver without os_mem_copy: named in a message"; else fail "late driver without os_mem_copy: named in a message" "$(dmesg_since_mark)"; fi
+expect_start "late refused driver: 1080 Ti still refused" 0x56 $GPU_1080 "GRID P40-1Q" -r -k
+nv_unload
+nv_load default || finish
+expect_start "the next, complete driver is armed: 1080 Ti unlocked" 0x0 $GPU_1080 "GRID P40-1Q" -r -k
+kp_unload
+nv_unload
+
+# Few slots: fewer types, never another board's entries.
+nv_load fewslots || finish
+kp_load || finish
+expect_start "[fewslots] 1080 Ti gets a P40 type" 0x0 $GPU_1080 "GRID P40-1Q" -r -k
+expect_start "[fewslots] native P40 keeps all its types (last one)" 0x0 $GPU_P40 "GRID P40-12C" -r
+expect_start "[fewslots] native P40 keeps all its types (first one)" 0x0 $GPU_P40 "GRID P40-1B" -r
+kp_unload
+nv_unload
+nv_load fewslots || finish
+kp_load 'types="GRID P40-12C,GRID P40-24Q,GRID P40-1Q"' || finish
+expect_types "[fewslots] types= preference: the named types are installed" $GPU_1080 "GRID P40-12C" "GRID P40-24Q" "GRID P40-1Q"
+kp_unload
+nv_unload
+finish
