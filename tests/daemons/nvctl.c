@@ -5,6 +5,9 @@
  *        prints "ret=R errno=E status=0xS" and "out=<hex>" (params after)
  *   nvctl open MINOR                     open and close /dev/nvidiaMINOR
  *   nvctl pci MINOR                      "device=XXXX subsys=XXXX"
+ *   nvctl bench ITER SIZE MINOR APER     os_mem_copy ITER times in the mock
+ *                                        (APER 1: from the GPU's aperture);
+ *                                        prints "ns=N per_call_ns=X"
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -58,7 +61,43 @@ int main(int argc, char **argv)
 		printf("status=0x%lx device=%04x subsys=%04x\n", st, get32(p) >> 16, get32(p + 4) >> 16);
 		return st != 0;
 	}
+	if (!strcmp(argv[1], "bench") && argc >= 6) {
+		uint8_t p[MOCK_BENCH_SIZE] = { 0 };
+		uint32_t iters = strtoul(argv[2], NULL, 0);
+		long st;
+
+		put32(p, iters);
+		put32(p + 4, strtoul(argv[3], NULL, 0));
+		put32(p + 8, strtoul(argv[4], NULL, 0));
+		put32(p + 12, strtoul(argv[5], NULL, 0));
+		st = nv_control_raw(&e, MOCK_CLIENT, MOCK_CLIENT, MOCK_CMD_BENCH, p, sizeof(p));
+		if (st) {
+			printf("status=0x%lx\n", st);
+			return 1;
+		}
+		printf("ns=%llu per_call_ns=%.2f\n", (unsigned long long)get64(p + 16),
+		       iters ? (double)get64(p + 16) / iters : 0.0);
+		return 0;
+	}
 usage:
-	fprintf(stderr, "usage: nvctl ctrl H CMD SIZE [FILL] | open MINOR | pci MINOR\n");
+	fprintf(stderr, "	if (!strcmp(argv[1], "bench") && argc >= 6) {
+		uint8_t p[MOCK_BENCH_SIZE] = { 0 };
+		uint32_t iters = strtoul(argv[2], NULL, 0);
+		long st;
+
+		put32(p, iters);
+		put32(p + 4, strtoul(argv[3], NULL, 0));
+		put32(p + 8, strtoul(argv[4], NULL, 0));
+		put32(p + 12, strtoul(argv[5], NULL, 0));
+		st = nv_control_raw(&e, MOCK_CLIENT, MOCK_CLIENT, MOCK_CMD_BENCH, p, sizeof(p));
+		if (st) {
+			printf("status=0x%lx\n", st);
+			return 1;
+		}
+		printf("ns=%llu per_call_ns=%.2f\n", (unsigned long long)get64(p + 16),
+		       iters ? (double)get64(p + 16) / iters : 0.0);
+		return 0;
+	}
+usage: nvctl ctrl H CMD SIZE [FILL] | open MINOR | pci MINOR\n");
 	return 2;
 }

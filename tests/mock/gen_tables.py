@@ -77,6 +77,21 @@ def load_types(path):
     return types
 
 
+def asm_blob(label):
+    for item in ASM.items:
+        if item[0] == label:
+            return item[2]
+    raise KeyError(label)
+
+
+def set_blob(label, data):
+    for i, item in enumerate(ASM.items):
+        if item[0] == label:
+            ASM.items[i] = (label, item[1], data, item[3])
+            return
+    raise KeyError(label)
+
+
 class Asm:
     """Collects .rodata items; emits them in a shuffled order with bulk."""
 
@@ -111,6 +126,10 @@ def main():
     ap.add_argument("--sac-patcher", type=int, default=24,
                     help="triplets carrying the vGPU-Unlock-patcher magic")
     ap.add_argument("--no-magic-start", action="store_true")
+    ap.add_argument("--corrupt", action="append", default=[],
+                    choices=["ptr-outside", "huge-blocks", "bad-sig",
+                             "no-terminator"],
+                    help="fault injection: damage the vGPU-capable list")
     ap.add_argument("--fuses", action="store_true")
     a = ap.parse_args()
 
@@ -130,7 +149,8 @@ def main():
         gg["key_off"] = 0x80000 + 16 * idr.randrange(0x4000)
         gpus.append(gg)
 
-    asm = Asm()
+    global ASM
+    asm = ASM = Asm()
     meta = dict(gpus=[], other_list=[], vgpu_list=[])
     n = [0]
 
@@ -198,11 +218,29 @@ def main():
             meta["vgpu_list"].append(dict(kind=kind, device=dev,
                                           subsys=t["subsys"]))
 
-    def triplets_quads(ts):
+    # Fault injection on entries of absent boards and sacrificial slots.
+    def victims(kinds):
+        return [i for i, e in enumerate(meta["vgpu_list"]) if e["kind"] in kinds]
+    if "ptr-outside" in a.corrupt:
+        i = victims(["absent"])[0]
+        vgpu[i] = (vgpu[i][0], "0xffffffff81000000", vgpu[i][2])
+    if "huge-blocks" in a.corrupt:
+        i = victims(["absent"])[1]
+        rec = bytearray(asm_blob(vgpu[i][1]))
+        rec[0] = 0xff
+        set_blob(vgpu[i][1], bytes(rec))
+    if "bad-sig" in a.corrupt:
+        for i in victims(["sac-dualcoder", "sac-patcher"])[:3]:
+            sig = bytearray(asm_blob(vgpu[i][2]))
+            sig[0] ^= 0x55
+            set_blob(vgpu[i][2], bytes(sig))
+
+    def triplets_quads(ts, terminate=True):
         vals = []
         for t in ts:
             vals.extend(t)
-        return vals + [0, 0, 0]   # sentinel: a triplet of NULLs
+        # sentinel: a triplet of NULLs
+        return vals + ([0, 0, 0] if terminate else [])
 
     # Decoys: the marker bytes again, referenced by nothing; and an
     # unrelated relocated pointer table.
@@ -215,7 +253,12 @@ def main():
     # Lists: alignment randomized (a C array would be 8-aligned; do not
     # let the code under test rely on it).
     asm.quads("mock_other_list", triplets_quads(other), rng.choice([1, 8]))
-    asm.quads("mock_vgpu_list", triplets_quads(vgpu), rng.choice([1, 8]))
+    asm.quads("mock_vgpu_list", triplets_quads(
+        vgpu, "no-terminator" not in a.corrupt), rng.choice([1, 8]))
+    # The mock bounds its walks by these counts too (a list may lack its
+    # terminator under fault injection).
+    asm.blob("mock_vgpu_list_count", struct.pack("<I", len(vgpu)), 4)
+    asm.blob("mock_other_list_count", struct.pack("<I", len(other)), 4)
 
     # ---- emit ----------------------------------------------------------
     os.makedirs(a.out, exist_ok=True)
@@ -233,6 +276,7 @@ def main():
         "\t.section .rodata.mock_tables,\"a\"",
         "\t.globl mock_tables_start, mock_tables_end",
         "\t.globl mock_other_list, mock_vgpu_list",
+        "\t.globl mock_vgpu_list_count, mock_other_list_count",
         "mock_tables_start:",
     ]
     pos = 0

@@ -66,4 +66,12 @@ struct mock_info_layout {
 #define MOCK_A082_0104_SIZE	4
 #define MOCK_INFOROM_SIZE	8
 
+/* Mock-only controls and fault injection */
+#define MOCK_CMD_BENCH		0x00000cfeU
+#define MOCK_BENCH_SIZE		32
+#define MOCK_FAULT_KEY_NEVER	0x1	/* vGPU init never reads the key */
+#define MOCK_FAULT_MAGIC_TWICE	0x2	/* reads the magic twice */
+#define MOCK_FAULT_UNMAP_BETWEEN 0x4	/* aperture remapped between magic and key */
+#define MOCK_FAULT_KEY_FIRST	0x8	/* a key read before the magic */
+
 #endif

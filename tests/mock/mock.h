@@ -71,6 +71,7 @@ extern struct mock_gpu *mock_gpus[MOCK_MAX_GPUS];
 extern struct mutex mock_rm_lock;
 extern struct mock_vgpu mock_vgpus[MOCK_MAX_VGPUS];
 extern struct mock_start mock_pending_start;
+extern unsigned int mock_fault;
 
 #ifdef MOCK_OMIT_OS_MAP_KERNEL_SPACE
 #define os_map_kernel_space mock_omitted_map_kernel_space
@@ -115,5 +116,6 @@ void mock_rm_free_gpu(struct mock_gpu *gpu);
 /* The tables (tables.S, generated). */
 extern const u8 mock_tables_start[], mock_tables_end[];
 extern const u8 mock_other_list[], mock_vgpu_list[];
+extern const u32 mock_vgpu_list_count, mock_other_list_count;
 
 #endif

@@ -197,6 +197,43 @@ static int vm_start_open(struct inode *inode, struct file *file)
 	return nonseekable_open(inode, file);
 }
 
+/* fault injection: "key_never magic_twice unmap_between key_first" or "none" */
+static ssize_t fault_write(struct file *file, const char __user *ubuf,
+			   size_t len, loff_t *off)
+{
+	static const char * const names[] = { "key_never", "magic_twice",
+					       "unmap_between", "key_first" };
+	char buf[128], *p, *tok;
+	unsigned int f = 0, i;
+
+	if (len >= sizeof(buf))
+		return -EINVAL;
+	if (copy_from_user(buf, ubuf, len))
+		return -EFAULT;
+	buf[len] = 0;
+	p = strim(buf);
+	while ((tok = strsep(&p, " ,")) != NULL) {
+		if (!*tok || !strcmp(tok, "none"))
+			continue;
+		for (i = 0; i < ARRAY_SIZE(names); i++)
+			if (!strcmp(tok, names[i]))
+				break;
+		if (i == ARRAY_SIZE(names))
+			return -EINVAL;
+		f |= 1u << i;
+	}
+	mutex_lock(&mock_rm_lock);
+	mock_fault = f;
+	mutex_unlock(&mock_rm_lock);
+	return len;
+}
+
+static const struct proc_ops fault_ops = {
+	.proc_open = vm_start_open,
+	.proc_write = fault_write,
+};
+
+
 static const struct proc_ops vm_start_ops = {
 	.proc_open = vm_start_open,
 	.proc_write = vm_start_write,
@@ -341,6 +378,7 @@ static int __init mock_init(void)
 		proc_create_single("checksum", 0444, proc_mock, checksum_show);
 		proc_create_single("stats", 0444, proc_mock, stats_show);
 		proc_create("vm_start", 0200, proc_mock, &vm_start_ops);
+		proc_create("fault", 0200, proc_mock, &fault_ops);
 	}
 	ret = pci_register_driver(&mock_pci_driver);
 	if (ret)

@@ -8,6 +8,8 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/uuid.h>
+#include <linux/ktime.h>
+#include <linux/sched.h>
 #include "unaligned.h"
 #include <crypto/hash.h>
 #include <crypto/algapi.h>
@@ -24,6 +26,8 @@ struct mock_gpu *mock_gpus[MOCK_MAX_GPUS];
 DEFINE_MUTEX(mock_rm_lock);
 struct mock_vgpu mock_vgpus[MOCK_MAX_VGPUS];
 struct mock_start mock_pending_start;
+
+unsigned int mock_fault;	/* MOCK_FAULT_*, from /proc/driver/nvidia-mock/fault */
 
 static struct crypto_shash *mock_hmac;
 static struct crypto_cipher *mock_aes;
@@ -103,17 +107,34 @@ static u32 mock_vgpu_instance_init(struct mock_gpu *gpu, struct mock_type *type)
 	if (!gpu->aperture)
 		return VUKP_NV_ERR_INVALID_STATE;
 	/* RM reads plenty from the aperture; magic then key among it. */
+	memset(key, 0, sizeof(key));
 	os_mem_copy(hdr, gpu->aperture, sizeof(hdr));
 	os_mem_copy(noise, gpu->aperture + MOCK_FUSE_NAME, sizeof(noise));
+	if (mock_fault & MOCK_FAULT_KEY_FIRST)
+		os_mem_copy(key, gpu->aperture + gpu->key_off, sizeof(key));
 	os_mem_copy(magic, gpu->aperture + gpu->magic_off, sizeof(magic));
+	if (mock_fault & MOCK_FAULT_MAGIC_TWICE)
+		os_mem_copy(magic, gpu->aperture + gpu->magic_off, sizeof(magic));
+	if (mock_fault & MOCK_FAULT_UNMAP_BETWEEN) {
+		/* the aperture goes away and comes back at another address */
+		u64 len = min_t(u64, gpu->aper_len, MOCK_APERTURE_MAP);
+		void *old = gpu->aperture;
+
+		gpu->aperture = os_map_kernel_space(gpu->aper, len, 2);
+		os_unmap_kernel_space(old, len);
+		if (!gpu->aperture)
+			return VUKP_NV_ERR_INVALID_STATE;
+	}
 	os_mem_copy(noise, gpu->aperture + (gpu->magic_off ^ 0x1000), 16);
 	os_mem_copy(noise, hdr, 8);
-	os_mem_copy(key, gpu->aperture + gpu->key_off, sizeof(key));
+	if (!(mock_fault & MOCK_FAULT_KEY_NEVER))
+		os_mem_copy(key, gpu->aperture + gpu->key_off, sizeof(key));
 	os_mem_copy(big, gpu->aperture + 0x200000, sizeof(big));
 	os_mem_copy(noise, big + 16, 16);
 
 	gpu->last_check = 3;	/* check 3: the magic in the vGPU list */
-	for (t = mock_vgpu_list, n = 0; n < 4096; t += 24, n++) {
+	for (t = mock_vgpu_list, n = 0; n < READ_ONCE(mock_vgpu_list_count);
+	     t += 24, n++) {
 		const u8 *m = mock_ptr(t, 0);
 
 		if (!m)
@@ -399,6 +420,43 @@ static u32 ctl_inforom(struct mock_obj *o, u8 *p, u32 size)
 	return VUKP_NV_OK;
 }
 
+/*
+ * Mock-only benchmark control: os_mem_copy called N times from the
+ * aperture or from kernel memory.  Params: { u32 iterations; u32 size;
+ * u32 gpu minor; u32 from_aperture; u64 ns (out); u64 reserved; }
+ */
+static u32 ctl_bench(struct mock_obj *o, u8 *p, u32 size)
+{
+	u32 iters = get_unaligned_le32(p), len = get_unaligned_le32(p + 4);
+	u32 minor = get_unaligned_le32(p + 8), aper = get_unaligned_le32(p + 12);
+	struct mock_gpu *g = minor < MOCK_MAX_GPUS ? mock_gpus[minor] : NULL;
+	const u8 *src;
+	u8 *dst, *buf;
+	u64 t0;
+	u32 i;
+
+	if (!len || len > 4096 || iters > 10000000 || (aper && (!g || !g->aperture)))
+		return VUKP_NV_ERR_INVALID_ARGUMENT;
+	dst = kmalloc(4096, GFP_KERNEL);
+	buf = kzalloc(4096, GFP_KERNEL);
+	if (!dst || !buf) {
+		kfree(dst);
+		kfree(buf);
+		return VUKP_NV_ERR_INSUFFICIENT_RESOURCES;
+	}
+	src = aper ? (const u8 *)g->aperture + 0x300000 : buf;
+	t0 = ktime_get_ns();
+	for (i = 0; i < iters; i++) {
+		os_mem_copy(dst, src, len);
+		if (!(i & 0xffff))
+			cond_resched();
+	}
+	put_unaligned_le64(ktime_get_ns() - t0, p + 16);
+	kfree(dst);
+	kfree(buf);
+	return VUKP_NV_OK;
+}
+
 enum { OBJ_CLIENT, OBJ_GPU, OBJ_VGPU };
 
 struct mock_ctrl {
@@ -436,6 +494,7 @@ static const struct mock_ctrl mock_ctrls[] = {
 	  MOCK_CLASS_SUBDEVICE, OBJ_GPU, false, ctl_inforom },
 	{ VUKP_CMD_GET_ZBC_CLEAR_TABLE, MOCK_ZBC_PARAMS_SIZE, MOCK_CLASS_ZBC,
 	  OBJ_GPU, false, ctl_zbc },
+	{ MOCK_CMD_BENCH, MOCK_BENCH_SIZE, 0, OBJ_CLIENT, false, ctl_bench },
 };
 
 static u32 mock_resolve(const struct mock_ctrl *c, u32 h_client, u32 h_obj,
