@@ -80,24 +80,6 @@ int main(int argc, char **argv)
 		return 0;
 	}
 usage:
-	fprintf(stderr, "	if (!strcmp(argv[1], "bench") && argc >= 6) {
-		uint8_t p[MOCK_BENCH_SIZE] = { 0 };
-		uint32_t iters = strtoul(argv[2], NULL, 0);
-		long st;
-
-		put32(p, iters);
-		put32(p + 4, strtoul(argv[3], NULL, 0));
-		put32(p + 8, strtoul(argv[4], NULL, 0));
-		put32(p + 12, strtoul(argv[5], NULL, 0));
-		st = nv_control_raw(&e, MOCK_CLIENT, MOCK_CLIENT, MOCK_CMD_BENCH, p, sizeof(p));
-		if (st) {
-			printf("status=0x%lx\n", st);
-			return 1;
-		}
-		printf("ns=%llu per_call_ns=%.2f\n", (unsigned long long)get64(p + 16),
-		       iters ? (double)get64(p + 16) / iters : 0.0);
-		return 0;
-	}
-usage: nvctl ctrl H CMD SIZE [FILL] | open MINOR | pci MINOR\n");
+	fprintf(stderr, "usage: nvctl ctrl H CMD SIZE [FILL] | open MINOR | pci MINOR | bench ITER SIZE MINOR APER\n");
 	return 2;
 }
