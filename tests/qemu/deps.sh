@@ -28,7 +28,10 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 K61=$(pick '^linux-image-6\.1\.0-[0-9]+-amd64-unsigned$')
 K612=$(pick '^linux-image-6\.12\.[0-9]+\+deb[0-9]+-amd64-unsigned$')
-[ -n "$K61" ] && [ -n "$K612" ] || { echo "deps: no Debian 6.1/6.12 kernel image found" >&2; exit 1; }
+if [ -z "$K61" ] || [ -z "$K612" ]; then
+	echo "deps: no Debian 6.1/6.12 kernel image found" >&2
+	exit 1
+fi
 H61=${K61/image/headers}; H61=${H61%-unsigned}
 H612=${K612/image/headers}; H612=${H612%-unsigned}
 apt-get install -y -qq --no-install-recommends \

@@ -1,0 +1,39 @@
+# vgpu_unlock_kp: the developer's front door. Kbuild holds the kbuild rules.
+
+.PHONY: all
+all:
+
+# ---------------------------------------------------------------- tests ---
+# make check                         host suites + every guest test on 6.1, 6.12, debug
+# make check TESTS=00-harness KERNELS=6.1   one guest script (glob, comma list) on one kernel
+# Ends with one line "N passed, M failed"; exit status 0 iff M is 0.
+TESTS ?=
+KERNELS ?= 6.1 6.12 debug
+HOST_RESULTS := build/host/results
+
+.PHONY: check check-host check-qemu debug-kernel demo
+check:
+	@tests/qemu/deps.sh
+	@rm -rf $(HOST_RESULTS) && mkdir -p $(HOST_RESULTS)
+	@$(if $(TESTS),,$(MAKE) --no-print-directory check-host)
+	@VUKP_EXTRA_RESULTS="$$(ls $(HOST_RESULTS)/*.result 2>/dev/null)" \
+		tests/qemu/check.sh --kernels "$(KERNELS)" $(if $(TESTS),--tests "$(TESTS)")
+
+# Host-side suites: each leaves $(HOST_RESULTS)/<name>.result ("passed failed").
+check-host:
+	@mkdir -p $(HOST_RESULTS)
+	@if [ -f userspace-shim/Makefile ]; then \
+		tests/qemu/host-suite.sh $(HOST_RESULTS)/shim.result $(MAKE) --no-print-directory -C userspace-shim check; \
+	fi
+	@if [ -x tests/host/run.sh ]; then \
+		tests/qemu/host-suite.sh $(HOST_RESULTS)/host.result tests/host/run.sh; \
+	fi
+
+check-qemu:
+	@tests/qemu/check.sh --kernels "$(KERNELS)" $(if $(TESTS),--tests "$(TESTS)")
+
+debug-kernel:
+	@tests/qemu/build-debug-kernel.sh
+
+demo:
+	@tests/qemu/run.sh 6.12 --tests 'demo*'

@@ -1,0 +1,257 @@
+#!/bin/bash
+# Boot one kernel in QEMU (TCG) with the test payload and report KTAP results.
+#
+# Usage: tests/qemu/run.sh KERNEL [--tests GLOB[,GLOB...]] [--variant-dir DIR]...
+#   KERNEL          6.1 | 6.12 | debug
+#   --tests         run only the guest scripts tests/selftests/*.sh matching a glob
+#   --variant-dir   extra prebuilt modules: DIR/*.ko are added to the guest's /vukp/ko
+#   --test-dir      extra guest scripts: DIR/*.sh are added to /vukp/tests
+# Environment:
+#   VUKP_QEMU_TIMEOUT  hard limit for the whole QEMU run (240 s; debug 900 s)
+#   VUKP_TEST_TIMEOUT  per-script limit inside the guest (120 s; debug 600 s)
+#   VUKP_FUSES         directory with gpuN.img (default build/fuses)
+#   VUKP_ACCEL         QEMU accelerator (default tcg; KVM hangs on this project's hosts)
+#   VUKP_VERBOSE=1     stream the console to stderr while the guest runs
+#   VUKP_APPEND        extra kernel command line words (e.g. vukp.bench=1)
+# Writes build/KERNEL/{console.log,build.log,result}; result holds "PASSED FAILED".
+# Exit status 0 iff nothing failed.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+usage() { sed -n '3,8s/^# \{0,1\}//p' "$0" >&2; exit 2; }
+
+[ $# -ge 1 ] || usage
+kernel=$1
+shift
+tests='*'
+variant_dirs=()
+test_dirs=()
+while [ $# -gt 0 ]; do
+	case $1 in
+	--tests) tests=${2:?}; shift 2 ;;
+	--tests=*) tests=${1#*=}; shift ;;
+	--variant-dir) variant_dirs+=("${2:?}"); shift 2 ;;
+	--variant-dir=*) variant_dirs+=("${1#*=}"); shift ;;
+	--test-dir) test_dirs+=("${2:?}"); shift 2 ;;
+	--test-dir=*) test_dirs+=("${1#*=}"); shift ;;
+	*) usage ;;
+	esac
+done
+case $tests in *[[:space:]]*) echo "run.sh: --tests takes comma-separated globs" >&2; exit 2 ;; esac
+
+out=$repo/build/$kernel
+ko=$out/ko
+blog=$out/build.log
+clog=$out/console.log
+mkdir -p "$out"
+# One run per kernel at a time; builds (shared mock tables, host programs)
+# serialised across kernels.
+exec 8>"$repo/build/.lock-run-$kernel" 9>"$repo/build/.lock-build"
+flock -w "${VUKP_LOCK_WAIT:-1800}" 8 || { echo "run.sh: $kernel is locked by another run" >&2; exit 1; }
+flock -w "${VUKP_LOCK_WAIT:-1800}" 9 || { echo "run.sh: builds locked by another run" >&2; exit 1; }
+rm -f "$out/result" "$clog"
+: >"$blog"
+
+passed=0 failed=0 skipped=0
+tag="[$kernel]"
+say() { echo "$tag $*"; }
+h_ok() { passed=$((passed + 1)); echo "ok - $tag $1"; }
+h_fail() { # DESC [DIAG]
+	failed=$((failed + 1))
+	echo "not ok - $tag $1"
+	[ -z "${2:-}" ] || while IFS= read -r l; do echo "# $l"; done <<<"$2"
+}
+finish() {
+	echo "$passed $failed" >"$out/result"
+	echo "# $tag $passed passed, $failed failed, $skipped skipped"
+	[ "$failed" = 0 ]
+	exit
+}
+logged() { # DESC CMD...: run CMD with output in build.log; h_fail on error
+	local desc=$1 step=$out/step.log
+	shift
+	echo "=== $desc: $*" >>"$blog"
+	if ! "$@" >"$step" 2>&1; then
+		cat "$step" >>"$blog"
+		h_fail "build: $desc" "$*
+$(tail -n 20 "$step")"
+		return 1
+	fi
+	cat "$step" >>"$blog"
+}
+
+# (a) kernel image and the tree to build modules against
+case $kernel in
+6.1 | 6.12)
+	pat='6.12.*-amd64'
+	[ "$kernel" = 6.1 ] && pat='6.1.0-*-amd64'
+	kdir=$(find "$repo/build/cache/kernels" -maxdepth 1 -name "$pat" 2>/dev/null | sort -V | tail -n 1)
+	image=${kdir:+$kdir/vmlinuz}
+	kbuild=/usr/src/linux-headers-${kdir##*/}
+	mem=1024 hard=${VUKP_QEMU_TIMEOUT:-240} per=${VUKP_TEST_TIMEOUT:-120}
+	;;
+debug)
+	kbuild=$repo/build/debug-6.1/linux
+	image=$kbuild/arch/x86/boot/bzImage
+	mem=2048 hard=${VUKP_QEMU_TIMEOUT:-900} per=${VUKP_TEST_TIMEOUT:-600}
+	extra=" vukp.kmemleak=1"
+	;;
+*) usage ;;
+esac
+if [ -z "$image" ] || [ ! -f "$image" ]; then
+	h_fail "kernel image for $kernel" "missing ${image:-build/cache/kernels/$kernel.*}: run tests/qemu/deps.sh or build-debug-kernel.sh"
+	finish
+fi
+if [ ! -f "$kbuild/Makefile" ]; then
+	h_fail "kernel build tree for $kernel" "missing $kbuild"
+	finish
+fi
+say "kernel $image"
+
+# (b) modules for this kernel: the mock driver variants and the project module
+mkdir -p "$ko"
+rm -f "$ko/vgpu_unlock_kp.ko"
+t0=$SECONDS
+if [ -f "$repo/tests/mock/Makefile" ]; then
+	logged "mock modules" make -C "$repo/tests/mock" KDIR="$kbuild" OUT="$ko" || true
+else
+	say "note: tests/mock/Makefile missing, no mock modules"
+fi
+if [ -f "$repo/Kbuild" ]; then
+	src=$out/src
+	mkdir -p "$src"
+	srcs=()
+	for p in Kbuild module include data; do
+		[ -e "$repo/$p" ] && srcs+=("$repo/$p")
+	done
+	# A private copy per kernel: two kernels never share object files.
+	if logged "copy module sources" rsync -a --delete \
+		--exclude='*.o' --exclude='*.ko' --exclude='.*.cmd' --exclude='*.mod' \
+		--exclude='*.mod.c' --exclude='modules.order' --exclude='Module.symvers' \
+		"${srcs[@]}" "$src/" &&
+		logged "vgpu_unlock_kp.ko" make -C "$kbuild" M="$src" modules; then
+		cp "$src/vgpu_unlock_kp.ko" "$ko/"
+	fi
+else
+	say "note: no top-level Kbuild yet, vgpu_unlock_kp.ko not built"
+fi
+
+# (c) userspace test programs and the shim, built on the host
+hbin=$repo/build/host/bin
+hlib=$repo/build/host/lib
+mkdir -p "$hbin" "$hlib"
+if [ -f "$repo/tests/daemons/Makefile" ]; then
+	logged "test programs" make -C "$repo/tests/daemons" OUT="$hbin" || true
+else
+	say "note: tests/daemons/Makefile missing, no test programs"
+fi
+if [ -f "$repo/userspace-shim/Makefile" ]; then
+	logged "userspace shim" make -C "$repo/userspace-shim" || true
+fi
+rm -f "$hlib/libvgpu_unlock_shim.so"
+[ ! -f "$repo/userspace-shim/libvgpu_unlock_shim.so" ] ||
+	cp "$repo/userspace-shim/libvgpu_unlock_shim.so" "$hlib/"
+
+# (d) GPU memory images, copied so a test cannot alter the originals
+fuses=${VUKP_FUSES:-$repo/build/fuses}
+if [ -z "${VUKP_FUSES:-}" ] && [ -f "$repo/tests/mock/Makefile" ]; then
+	if make -n -C "$repo/tests/mock" fuses OUT="$fuses" >/dev/null 2>&1; then
+		logged "GPU images" make -C "$repo/tests/mock" fuses OUT="$fuses" || true
+	else
+		say "note: tests/mock has no 'fuses' target yet, no GPU images built"
+	fi
+fi
+gpudir=$out/gpu
+rm -rf "$gpudir"
+mkdir -p "$gpudir"
+gpus=()
+while IFS= read -r img; do
+	[ -n "$img" ] || continue
+	cp "$img" "$gpudir/"
+	gpus+=("$gpudir/${img##*/}")
+done < <(find "$fuses" -maxdepth 1 -name 'gpu[0-9]*.img' 2>/dev/null | sort -V)
+say "${#gpus[@]} GPU image(s) from $fuses; builds took $((SECONDS - t0)) s (log: $blog)"
+
+flock -u 9
+
+# Initramfs
+initrd=$out/initramfs.cpio.gz
+mk=("$here/mkinitramfs.sh" -o "$initrd" --ko "$ko" --bin "$hbin" --lib "$hlib"
+	--tests "$repo/tests/selftests")
+for d in "${variant_dirs[@]}"; do mk+=(--ko "$d"); done
+for d in "${test_dirs[@]}"; do mk+=(--tests "$d"); done
+if ! logged "initramfs" "${mk[@]}"; then
+	finish
+fi
+
+# (e) boot
+append="console=ttyS0 panic=-1 panic_on_warn=0 loglevel=7 printk.time=1 log_buf_len=1M"
+append+="${extra:-} vukp.kernel=$kernel vukp.gpus=${#gpus[@]} vukp.timeout=$per vukp.tests=$tests"
+append+="${VUKP_APPEND:+ $VUKP_APPEND}"
+# shellcheck disable=SC2054 # commas belong to QEMU options
+qemu=(qemu-system-x86_64 -accel "${VUKP_ACCEL:-tcg}" -cpu max -m "$mem" -smp 2
+	-nographic -no-reboot -nic none
+	-kernel "$image" -initrd "$initrd" -append "$append"
+	-device isa-debug-exit,iobase=0xf4,iosize=0x04)
+for i in "${!gpus[@]}"; do
+	qemu+=(-object "memory-backend-file,id=gpumem$i,mem-path=${gpus[$i]},size=16M,share=on"
+		-device "ivshmem-plain,memdev=gpumem$i,bus=pci.0,addr=0x$(printf '%x' $((4 + i)))")
+done
+printf '%q ' timeout "$hard" "${qemu[@]}" >"$out/qemu.cmd"
+echo >>"$out/qemu.cmd"
+say "booting (limit ${hard} s, ${per} s per script, console: $clog)"
+: >"$clog"
+tailpid=
+if [ -n "${VUKP_VERBOSE:-}" ]; then
+	tail -n +1 -f "$clog" >&2 &
+	tailpid=$!
+fi
+t0=$SECONDS
+qrc=0
+timeout -k 10 "$hard" "${qemu[@]}" </dev/null >"$clog" 2>&1 || qrc=$?
+took=$((SECONDS - t0))
+[ -z "$tailpid" ] || kill "$tailpid" 2>/dev/null || true
+say "QEMU exited $qrc after $took s"
+
+# Console text without CRs and terminal escapes.
+clean=$out/console.txt
+tr -d '\r' <"$clog" | sed 's/\x1b\[[0-9;?]*[A-Za-z]//g; s/\x1bc//g' >"$clean"
+
+# (h) the guest's KTAP lines, tagged with the kernel, with diagnostics of failures
+awk -v tag="$tag" '
+	/^# suite: / { print "# " tag " suite: " substr($0, 10); diag = 0; next }
+	/^ok / { sub(/ - /, " - " tag " "); print; diag = 0; next }
+	/^not ok / { sub(/ - /, " - " tag " "); print; diag = 1; next }
+	/^#/ && diag { print; next }
+	{ diag = 0 }' "$clean"
+passed=$((passed + $(grep -c '^ok ' "$clean" || true)))
+skipped=$(grep -c '^ok .*# SKIP' "$clean" || true)
+passed=$((passed - skipped))
+failed=$((failed + $(grep -c '^not ok' "$clean" || true)))
+
+# (f) verdict: the exit code and the console line must agree
+line=$(grep -ao 'VUKP-VERDICT: [a-z-]*' "$clean" | tail -n 1 || true)
+case $qrc in
+1) want=pass ;;
+3) want=fail ;;
+5) want=setup-failed ;;
+124 | 137) want="timeout after ${hard} s" ;;
+*) want="no verdict" ;;
+esac
+if [ "$line" = "VUKP-VERDICT: $want" ] && [ "$want" != setup-failed ]; then
+	h_ok "guest verdict: $want (QEMU exit $qrc, ${took} s)"
+else
+	h_fail "guest verdict: $want (QEMU exit $qrc, ${took} s)" \
+		"console says: '${line:-nothing}'; last lines of $clog:
+$(tail -n 15 "$clean")"
+fi
+
+# (g) kernel log: only kernel lines ("[ 1.234] ...") are checked, not test output
+bad=$(grep -aE '^\[ *[0-9]+\.[0-9]+\].*(BUG:|WARNING:|Oops|KASAN|suspicious RCU|circular locking|sleeping function|possible recursive locking|inconsistent lock state|kmemleak: .* new suspected|general protection|Kernel panic|Call Trace)' "$clean" || true)
+if [ -z "$bad" ]; then
+	h_ok "kernel log clean on $kernel"
+else
+	h_fail "kernel log clean on $kernel" "$(head -n 40 <<<"$bad")"
+fi
+finish
