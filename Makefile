@@ -28,6 +28,7 @@ check-host:
 	@if [ -x tests/host/run.sh ]; then \
 		tests/qemu/host-suite.sh $(HOST_RESULTS)/host.result tests/host/run.sh; \
 	fi
+	@tests/qemu/host-suite.sh $(HOST_RESULTS)/packaging.result tests/packaging/run.sh
 
 check-qemu:
 	@tests/qemu/check.sh --kernels "$(KERNELS)" $(if $(TESTS),--tests "$(TESTS)")
@@ -37,3 +38,5 @@ debug-kernel:
 
 demo:
 	@tests/qemu/run.sh 6.12 --tests 'demo*'
+
+include scripts/install.mk
