@@ -37,6 +37,6 @@ debug-kernel:
 	@tests/qemu/build-debug-kernel.sh
 
 demo:
-	@tests/qemu/run.sh 6.12 --tests 'demo*'
+	@scripts/demo.sh
 
 include scripts/install.mk

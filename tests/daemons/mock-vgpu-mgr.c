@@ -39,6 +39,8 @@ int main(int argc, char **argv)
 	long st;
 	FILE *f;
 
+	setvbuf(stdout, NULL, _IOLBF, 0);	/* keep stdout and stderr in order */
+
 	while ((c = getopt(argc, argv, "g:t:u:rk")) != -1) {
 		switch (c) {
 		case 'g': bdf = optarg; break;

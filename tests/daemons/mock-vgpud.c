@@ -102,6 +102,8 @@ int main(int argc, char **argv)
 	struct nv_env e;
 	int failed = 0, seen = 0, c;
 
+	setvbuf(stdout, NULL, _IOLBF, 0);	/* keep stdout and stderr in order */
+
 	while ((c = getopt(argc, argv, "g:v")) != -1) {
 		if (c == 'g')
 			only = optarg;

@@ -122,7 +122,7 @@ if [ -f "$repo/Kbuild" ]; then
 	src=$out/src
 	mkdir -p "$src"
 	srcs=()
-	for p in Kbuild module include data; do
+	for p in Kbuild VERSION module include data; do
 		[ -e "$repo/$p" ] && srcs+=("$repo/$p")
 	done
 	# A private copy per kernel: two kernels never share object files.

@@ -1,0 +1,40 @@
+#!/bin/bash
+# make demo: the whole unlock against three mock GPUs in QEMU, readably.
+# Installs what it needs (Debian/Ubuntu packages, as root), builds the mock
+# driver, the module, the shim and the mock daemons for the Debian 6.12
+# kernel, boots it under QEMU and prints the story.
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+kernel=${DEMO_KERNEL:-6.12}
+
+spin() { # MESSAGE CMD...: run CMD with a progress indicator, log on failure
+	local msg=$1 log
+	shift
+	log=$(mktemp)
+	"$@" >"$log" 2>&1 &
+	local pid=$! i=0 t0=$SECONDS
+	local marks='|/-\'
+	while kill -0 "$pid" 2>/dev/null; do
+		if [ -t 1 ]; then
+			printf '\r%s %s (%ds)' "${marks:i++%4:1}" "$msg" $((SECONDS - t0))
+		fi
+		sleep 1
+	done
+	if wait "$pid"; then
+		printf '\r* %s: done in %ds\n' "$msg" $((SECONDS - t0))
+		rm -f "$log"
+	else
+		printf '\r! %s: failed; last lines of the log:\n' "$msg"
+		tail -n 30 "$log"
+		rm -f "$log"
+		exit 1
+	fi
+}
+
+spin "installing packages (QEMU, kernels, toolchain)" "$top/tests/qemu/deps.sh"
+spin "building and booting Linux $kernel under QEMU with three mock GPUs" \
+	"$top/tests/qemu/run.sh" "$kernel" --tests 'demo*'
+echo
+# The guest's story, without the kernel's own log lines.
+sed -n '/^# suite: demo/,/^# demo.sh:/p' "$top/build/$kernel/console.log" |
+	grep -av -e '^\[ *[0-9][0-9.]*\]' -e '^# suite' | tr -d '\r'
