@@ -20,7 +20,9 @@ pick() { # newest package name matching an extended regexp
 	apt-cache search --names-only "$1" | awk '{print $1}' | sort -V | tail -1
 }
 
-if [ -f "$STAMP" ] && [ -z "${VUKP_FORCE_DEPS:-}" ]; then
+# The stamp holds this script's checksum: a changed package list reinstalls.
+sum=$(sha256sum "$0" | cut -d' ' -f1)
+if [ "$(cat "$STAMP" 2>/dev/null)" = "$sum" ] && [ -z "${VUKP_FORCE_DEPS:-}" ]; then
 	exit 0
 fi
 need_root
@@ -51,4 +53,4 @@ for k in "$K61" "$K612"; do
 	cp "$tmp/x/boot/vmlinuz-$ver" "$dst/vmlinuz"
 	rm -rf "$tmp"
 done
-touch "$STAMP"
+echo "$sum" >"$STAMP"
