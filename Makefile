@@ -40,3 +40,4 @@ demo:
 	@scripts/demo.sh
 
 include scripts/install.mk
+include scripts/bench.mk

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "shim.h"
@@ -27,6 +28,28 @@ static pthread_mutex_t vukp_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct vukp_state vukp_state;
 static bool vukp_ready;
 static __thread int vukp_in_hook __attribute__((tls_model("initial-exec")));
+
+/*
+ * A configuration file is stat()ed at most every VUKP_RECHECK_NS: a stat
+ * costs microseconds, several times the rest of a handled control
+ * (docs/performance.md).  Under vukp_lock.
+ */
+#define VUKP_RECHECK_NS 250000000LL
+static long long vukp_checked_main, vukp_checked_prof;
+
+static bool recheck_due(long long *last)
+{
+	struct timespec ts;
+	long long now;
+
+	if (clock_gettime(CLOCK_MONOTONIC_COARSE, &ts))
+		return true;
+	now = (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+	if (*last && now - *last < VUKP_RECHECK_NS)
+		return false;
+	*last = now;
+	return true;
+}
 
 static vukp_ioctl_fn resolve_real(void)
 {
@@ -102,9 +125,11 @@ static void handle(unsigned int req, void *arg)
 		return;
 	pthread_mutex_lock(&vukp_lock);
 	init_locked();
-	if (need == VUKP_NEED_MAIN && vukp_state_refresh_main(&vukp_state))
+	if (need == VUKP_NEED_MAIN && recheck_due(&vukp_checked_main) &&
+	    vukp_state_refresh_main(&vukp_state))
 		vukp_state_log_effective(&vukp_state);
-	if (need == VUKP_NEED_PROFILE && vukp_state_refresh_profile(&vukp_state))
+	if (need == VUKP_NEED_PROFILE && recheck_due(&vukp_checked_prof) &&
+	    vukp_state_refresh_profile(&vukp_state))
 		vukp_state_log_effective(&vukp_state);
 	vukp_rewrite(nvos, &vukp_state.main, &vukp_state.prof, &vukp_state.rt);
 	pthread_mutex_unlock(&vukp_lock);
