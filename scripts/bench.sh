@@ -84,7 +84,10 @@ if [ $qemu = 1 ]; then
 	esac
 	kdir=$(find "$repo/build/cache/kernels" -maxdepth 1 -name "$pat" 2>/dev/null | sort -V | tail -n 1)
 	kbuild=/usr/src/linux-headers-${kdir##*/}
-	[ -n "$kdir" ] && [ -f "$kbuild/Makefile" ] || { echo "bench: no kernel $kernel (tests/qemu/deps.sh)" >&2; exit 1; }
+	if [ -z "$kdir" ] || [ ! -f "$kbuild/Makefile" ]; then
+		echo "bench: no kernel $kernel (tests/qemu/deps.sh)" >&2
+		exit 1
+	fi
 	k=$out/$kernel
 	mkdir -p "$k/ko" "$k/src"
 	make --no-print-directory -s -C "$repo/tests/mock" bench KDIR="$kbuild" OUT="$k/ko" >"$k/build.log" 2>&1 ||

@@ -13,7 +13,7 @@ spin() { # MESSAGE CMD...: run CMD with a progress indicator, log on failure
 	log=$(mktemp)
 	"$@" >"$log" 2>&1 &
 	local pid=$! i=0 t0=$SECONDS
-	local marks='|/-\'
+	local marks='|/-'\\
 	while kill -0 "$pid" 2>/dev/null; do
 		if [ -t 1 ]; then
 			printf '\r%s %s (%ds)' "${marks:i++%4:1}" "$msg" $((SECONDS - t0))

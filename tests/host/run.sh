@@ -36,6 +36,9 @@ for set in std layout2 fewslots nosac dconly patcheronly; do
 	fi
 done
 
+grep -qx 'bulk 8' "$top/build/mock-tables/std/tables.txt"
+report $? "the standard mock tables carry 8 MiB of read-only bulk"
+
 sh "$top/scripts/gen-catalog.sh" "$top" | cmp -s - "$top/include/vukp_catalog.h"
 report $? "include/vukp_catalog.h is generated from data/*.csv"
 ref=$top/../shared/reference

@@ -309,6 +309,7 @@ def main():
             f.write("gpu %04x %s %s %d %d\n" % (g["device"], g["magic"].hex(),
                     g["key"].hex(), g["magic_off"], g["key_off"]))
         f.write("other %d\n" % len(meta["other_list"]))
+        f.write("bulk %d\n" % a.bulk_mb)
         for e in meta["vgpu_list"]:
             f.write("vgpu %s %04x %04x\n" % (e["kind"], e["device"], e["subsys"]))
     with open(os.path.join(a.out, "tables.json"), "w") as f:

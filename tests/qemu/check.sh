@@ -15,7 +15,7 @@ kernels="6.1 6.12 debug"
 while [ $# -gt 0 ]; do
 	case $1 in
 	--tests) tests=${2:?}; shift 2 ;;
-	--kernels) kernels=${2:?}; shift 2 ;;
+	--kernels) kernels=${2?}; shift 2 ;;
 	*) sed -n '7s/^# //p' "$0" >&2; exit 2 ;;
 	esac
 done
@@ -28,16 +28,17 @@ add() { # PASSED FAILED SOURCE
 }
 add_file() { # FILE: "PASSED FAILED"; a missing or malformed file is one failure
 	local p f
-	if read -r p f _ <"$1" 2>/dev/null && [[ $p =~ ^[0-9]+$ && $f =~ ^[0-9]+$ ]]; then
+	if read -r p f _ 2>/dev/null <"$1" && [[ $p =~ ^[0-9]+$ && $f =~ ^[0-9]+$ ]]; then
 		add "$p" "$f" "$1"
 	else
 		add 0 1 "$1 (missing or malformed)"
 	fi
 }
 timed() { # LABEL CMD...
-	local t0=$SECONDS rc=0
+	local label=$1 t0=$SECONDS rc=0
+	shift
 	"$@" || rc=$?
-	echo "# $1 took $((SECONDS - t0)) s" >&2
+	echo "# $label took $((SECONDS - t0)) s" >&2
 	return "$rc"
 }
 

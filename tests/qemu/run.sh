@@ -7,8 +7,10 @@
 #   --variant-dir   extra prebuilt modules: DIR/*.ko are added to the guest's /vukp/ko
 #   --test-dir      extra guest scripts: DIR/*.sh are added to /vukp/tests
 # Environment:
-#   VUKP_QEMU_TIMEOUT  hard limit for the whole QEMU run (240 s; debug 900 s)
+#   VUKP_QEMU_TIMEOUT  hard limit for the whole QEMU run (480 s; debug 1500 s)
 #   VUKP_TEST_TIMEOUT  per-script limit inside the guest (120 s; debug 600 s)
+#   VUKP_STALL         stop QEMU when the console stays silent this long (per-script limit + 60 s):
+#                      the guest's /init prints after every script, so silence means a dead kernel
 #   VUKP_FUSES         directory with gpuN.img (default build/fuses)
 #   VUKP_ACCEL         QEMU accelerator (default tcg; KVM hangs on this project's hosts)
 #   VUKP_VERBOSE=1     stream the console to stderr while the guest runs
@@ -89,12 +91,12 @@ case $kernel in
 	kdir=$(find "$repo/build/cache/kernels" -maxdepth 1 -name "$pat" 2>/dev/null | sort -V | tail -n 1)
 	image=${kdir:+$kdir/vmlinuz}
 	kbuild=/usr/src/linux-headers-${kdir##*/}
-	mem=1024 hard=${VUKP_QEMU_TIMEOUT:-240} per=${VUKP_TEST_TIMEOUT:-120}
+	mem=1024 hard=${VUKP_QEMU_TIMEOUT:-480} per=${VUKP_TEST_TIMEOUT:-120}
 	;;
 debug)
 	kbuild=$repo/build/debug-6.1/linux
 	image=$kbuild/arch/x86/boot/bzImage
-	mem=2048 hard=${VUKP_QEMU_TIMEOUT:-900} per=${VUKP_TEST_TIMEOUT:-600}
+	mem=2048 hard=${VUKP_QEMU_TIMEOUT:-1500} per=${VUKP_TEST_TIMEOUT:-600}
 	extra=" vukp.kmemleak=1"
 	;;
 *) usage ;;
@@ -209,7 +211,22 @@ if [ -n "${VUKP_VERBOSE:-}" ]; then
 fi
 t0=$SECONDS
 qrc=0
-timeout -k 10 "$hard" "${qemu[@]}" </dev/null >"$clog" 2>&1 || qrc=$?
+timeout -k 10 "$hard" "${qemu[@]}" </dev/null >"$clog" 2>&1 &
+qpid=$!
+stall=${VUKP_STALL:-$((per + 60))} size=0 quiet=0 stalled=
+while kill -0 "$qpid" 2>/dev/null; do
+	sleep 2
+	now=$(stat -c %s "$clog")
+	if [ "$now" != "$size" ]; then
+		size=$now quiet=0
+	elif [ "$((quiet += 2))" -ge "$stall" ]; then
+		stalled=$quiet
+		say "console silent for $quiet s: the guest is dead, stopping QEMU"
+		kill "$qpid" 2>/dev/null || true
+		break
+	fi
+done
+wait "$qpid" || qrc=$?
 took=$((SECONDS - t0))
 [ -z "$tailpid" ] || kill "$tailpid" 2>/dev/null || true
 say "QEMU exited $qrc after $took s"
@@ -239,6 +256,7 @@ case $qrc in
 124 | 137) want="timeout after ${hard} s" ;;
 *) want="no verdict" ;;
 esac
+[ -z "$stalled" ] || want="no verdict: console silent for ${stalled} s"
 if [ "$line" = "VUKP-VERDICT: $want" ] && [ "$want" != setup-failed ]; then
 	h_ok "guest verdict: $want (QEMU exit $qrc, ${took} s)"
 else
