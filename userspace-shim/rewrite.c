@@ -390,8 +390,13 @@ unsigned int vukp_rewrite(void *nvos, const struct vukp_main_cfg *cfg,
 	if (status == VUKP_NV_ERR_BUSY_RETRY)
 		return 0;
 
-	/* Params rewrites: only on success (RM copied the params out). */
-	if (status == VUKP_NV_OK && p) {
+	/*
+	 * PCI info, virtualization mode and migration cap are rewritten for
+	 * every completed control, like vgpu_unlock-rs does (the daemon reads
+	 * them whatever the status); remembering the UUID and the profile
+	 * overrides need a successful reply.
+	 */
+	if (p) {
 		switch (cmd) {
 		case VUKP_CMD_BUS_GET_PCI_INFO:
 			if (!cfg->unlock)
@@ -427,6 +432,8 @@ unsigned int vukp_rewrite(void *nvos, const struct vukp_main_cfg *cfg,
 			break;
 		case VUKP_CMD_VGPU_GET_START_DATA:
 		case VUKP_CMD_VGPU_CREATE_DEVICE:
+			if (status != VUKP_NV_OK)
+				break;
 			if (cmd == VUKP_CMD_VGPU_GET_START_DATA ?
 			    size != VUKP_START_DATA_SIZE :
 			    size != VUKP_CREATE_DEVICE_SIZE_OLD &&
@@ -449,7 +456,8 @@ unsigned int vukp_rewrite(void *nvos, const struct vukp_main_cfg *cfg,
 			break;
 		case VUKP_CMD_VGPU_CONFIG_GET_TYPE_INFO:
 		case VUKP_CMD_HOST_VGPU_GET_TYPE_INFO:
-			done = rw_profile(p, cmd, size, prof, rt);
+			if (status == VUKP_NV_OK)
+				done = rw_profile(p, cmd, size, prof, rt);
 			break;
 		default:
 			break;
