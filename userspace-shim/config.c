@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,10 +50,73 @@ const struct vukp_ov_key vukp_ov_keys[VUKP_OV_COUNT] = {
 /* ---------------------------------------------------------------- values */
 
 /*
- * vgpu_unlock-rs "human number": trimmed; all digits -> integer; otherwise
- * a decimal number, optional spaces, then kB/KB/MB/GB/TB (x1000) or
- * KiB/MiB/GiB/TiB (x1024); rounded to the nearest integer.  Computed
- * exactly (no floating point, no locale); overflow is an error.
+ * Byte length of the Unicode White_Space character at p (UTF-8, already
+ * validated by the parser), 0 if there is none.  This is the set Rust's
+ * str::trim removes, which vgpu_unlock-rs applies to human sizes and to
+ * pci_info_map keys.
+ */
+static size_t uws_len(const char *sp, const char *e)
+{
+	const unsigned char *p = (const unsigned char *)sp;
+	size_t n = (size_t)(e - sp);
+
+	if (!n)
+		return 0;
+	if (p[0] == ' ' || (p[0] >= '\t' && p[0] <= '\r'))
+		return 1;
+	if (n >= 2 && p[0] == 0xc2 && (p[1] == 0x85 || p[1] == 0xa0))
+		return 2;			/* U+0085, U+00A0 */
+	if (n < 3)
+		return 0;
+	if (p[0] == 0xe1 && p[1] == 0x9a && p[2] == 0x80)
+		return 3;			/* U+1680 */
+	if (p[0] == 0xe2 && p[1] == 0x80 &&
+	    (p[2] <= 0x8a || p[2] == 0xa8 || p[2] == 0xa9 || p[2] == 0xaf))
+		return 3;			/* U+2000..200A, 2028, 2029, 202F */
+	if (p[0] == 0xe2 && p[1] == 0x81 && p[2] == 0x9f)
+		return 3;			/* U+205F */
+	if (p[0] == 0xe3 && p[1] == 0x80 && p[2] == 0x80)
+		return 3;			/* U+3000 */
+	return 0;
+}
+
+static void uws_trim_start(const char **s, const char *e)
+{
+	size_t n;
+
+	while ((n = uws_len(*s, e)) != 0)
+		*s += n;
+}
+
+/* Trim both ends of [*s, *e). */
+static void uws_trim(const char **s, const char **e)
+{
+	const char *p, *end;
+	size_t n;
+
+	uws_trim_start(s, *e);
+	for (p = end = *s; p < *e; ) {
+		n = uws_len(p, *e);
+		if (n) {
+			p += n;
+		} else {
+			p++;
+			end = p;
+		}
+	}
+	*e = end;
+}
+
+/*
+ * vgpu_unlock-rs "human number", reproduced exactly: the string is trimmed
+ * (Unicode white space); if it is only digits and dots it must be a plain
+ * u64; otherwise the leading run of digits and dots is a decimal number
+ * (at least one digit, at most one dot, "1." and ".5" allowed), then
+ * optional white space and one of kB/KB/MB/GB/TB (x1000) or
+ * KiB/MiB/GiB/TiB (x1024), case-sensitive.  Like vgpu_unlock-rs, the number
+ * is an IEEE double (correctly rounded, C locale), multiplied by the unit
+ * in double precision, rounded half away from zero and converted with
+ * saturation (anything >= 2^64 gives 2^64-1).
  */
 bool vukp_parse_human(const char *s, uint64_t *out)
 {
@@ -62,18 +126,14 @@ bool vukp_parse_human(const char *s, uint64_t *out)
 		{ "KiB", 1ULL << 10 }, { "MiB", 1ULL << 20 },
 		{ "GiB", 1ULL << 30 }, { "TiB", 1ULL << 40 },
 	};
-	const char *e, *u;
-	unsigned __int128 ip = 0, fp = 0, fscale = 1, v;
-	uint64_t mult = 0;
-	size_t i, nd = 0, fd = 0;
+	static locale_t c_locale;
+	const char *e = s + strlen(s), *u, *end;
+	uint64_t mult = 0, ip, t;
+	size_t i, nd = 0;
 	bool dot = false;
+	double x, frac;
 
-	while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
-		s++;
-	e = s + strlen(s);
-	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\n' ||
-			 e[-1] == '\r'))
-		e--;
+	uws_trim(&s, &e);
 	if (e == s)
 		return false;
 	for (u = s; u < e && ((*u >= '0' && *u <= '9') || *u == '.'); u++) {
@@ -84,54 +144,71 @@ bool vukp_parse_human(const char *s, uint64_t *out)
 			continue;
 		}
 		nd++;
-		if (!dot) {
-			ip = ip * 10 + (unsigned int)(*u - '0');
-			if (ip > UINT64_MAX)
+	}
+	if (u == e) {
+		/* no unit: a plain u64, no dot, no overflow */
+		if (dot || !nd || (size_t)(e - s) != nd)
+			return false;
+		for (ip = 0, u = s; u < e; u++) {
+			if (ip > (UINT64_MAX - (uint64_t)(*u - '0')) / 10)
 				return false;
-		} else if (fd++ < 19) {	/* finer digits cannot matter */
-			fp = fp * 10 + (unsigned int)(*u - '0');
-			fscale *= 10;
+			ip = ip * 10 + (uint64_t)(*u - '0');
 		}
+		*out = ip;
+		return true;
 	}
 	if (!nd)
 		return false;
-	if (u == e) {
-		if (dot)
-			return false;	/* no unit: integers only */
-		*out = (uint64_t)ip;
-		return true;
-	}
-	while (u < e && (*u == ' ' || *u == '\t'))
-		u++;
+	end = u;
+	uws_trim_start(&u, e);
 	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++)
 		if ((size_t)(e - u) == strlen(units[i].unit) &&
 		    !memcmp(u, units[i].unit, (size_t)(e - u)))
 			mult = units[i].mult;
 	if (!mult)
 		return false;
-	v = ip * mult + (fp * mult + fscale / 2) / fscale;
-	if (v > UINT64_MAX)
+	if (!c_locale)
+		c_locale = newlocale(LC_ALL_MASK, "C", (locale_t)0);
+	{
+		char *stop = NULL;
+
+		x = c_locale ? strtod_l(s, &stop, c_locale) : strtod(s, &stop);
+		if (stop != end)
+			return false;
+	}
+	x *= (double)mult;
+	if (!(x >= 0))
 		return false;
-	*out = (uint64_t)v;
+	if (x >= 18446744073709551616.0) {
+		*out = UINT64_MAX;
+		return true;
+	}
+	t = (uint64_t)x;		/* truncates; exact below 2^64 */
+	frac = x - (double)t;		/* exact */
+	if (frac >= 0.5)
+		t++;
+	*out = t;
 	return true;
 }
 
-/* pci_info_map key: decimal, 0x hex or 0b binary (prefix any case), u32. */
+/*
+ * pci_info_map key, as vgpu_unlock-rs reads it: trimmed (Unicode white
+ * space), then a "0b" or "0x" prefix (any case) selects base 2 or 16, else
+ * base 10; then an optional '+' and at least one digit of that base, u32.
+ */
 bool vukp_parse_id_string(const char *s, uint32_t *out)
 {
 	unsigned int radix = 10;
 	uint64_t v = 0;
-	const char *e;
+	const char *e = s + strlen(s);
 
-	while (*s == ' ' || *s == '\t')
-		s++;
-	e = s + strlen(s);
-	while (e > s && (e[-1] == ' ' || e[-1] == '\t'))
-		e--;
-	if (e - s > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
-		radix = 16, s += 2;
-	else if (e - s > 2 && s[0] == '0' && (s[1] == 'b' || s[1] == 'B'))
+	uws_trim(&s, &e);
+	if (e - s >= 2 && s[0] == '0' && (s[1] == 'b' || s[1] == 'B'))
 		radix = 2, s += 2;
+	else if (e - s >= 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
+		radix = 16, s += 2;
+	if (s < e && *s == '+')
+		s++;
 	if (s == e)
 		return false;
 	for (; s < e; s++) {
@@ -260,18 +337,20 @@ static unsigned int map_pci(struct vukp_main_cfg *c, const struct vukp_tnode *t,
 				 fname, e->line, e->key);
 			bad = true;
 		}
-		for (i = 0; !bad && i < c->n_pci; i++) {
-			if (c->pci[i].from == m.from) {
-				vukp_err("%s:%u: pci_info_map entry for 0x%04x given twice; first one kept",
-					 fname, e->line, m.from);
-				bad = true;
-			}
-		}
 		if (bad) {
 			nerr++;
 			continue;
 		}
-		c->pci[c->n_pci++] = m;
+		/* two spellings of one id ("0x10", "16"): the later one wins */
+		for (i = 0; i < c->n_pci; i++)
+			if (c->pci[i].from == m.from)
+				break;
+		if (i < c->n_pci)
+			vukp_warn("%s:%u: pci_info_map entry for 0x%04x given twice; the later one is used",
+				  fname, e->line, m.from);
+		else
+			c->n_pci++;
+		c->pci[i] = m;
 	}
 	return nerr;
 }
@@ -325,11 +404,15 @@ void vukp_profile_cfg_free(struct vukp_profile_cfg *c)
 	memset(c, 0, sizeof(*c));
 }
 
+/*
+ * A decimal number written the way vgpu_unlock-rs formats it (it compares
+ * section names as strings): digits only, no leading zero except "0".
+ */
 static bool parse_dec(const char *s, uint64_t max, uint64_t *out)
 {
 	uint64_t v = 0;
 
-	if (!*s)
+	if (!*s || (s[0] == '0' && s[1]))
 		return false;
 	for (; *s; s++) {
 		if (*s < '0' || *s > '9')
@@ -342,6 +425,10 @@ static bool parse_dec(const char *s, uint64_t max, uint64_t *out)
 	return true;
 }
 
+/*
+ * An mdev UUID as vgpu_unlock-rs prints it (and compares it, as a string):
+ * 8-4-4-4-12 lower-case hex digits.
+ */
 static bool is_uuid(const char *s)
 {
 	int i;
@@ -351,8 +438,7 @@ static bool is_uuid(const char *s)
 			if (s[i] != '-')
 				return false;
 		} else if (!((s[i] >= '0' && s[i] <= '9') ||
-			     (s[i] >= 'a' && s[i] <= 'f') ||
-			     (s[i] >= 'A' && s[i] <= 'F'))) {
+			     (s[i] >= 'a' && s[i] <= 'f'))) {
 			return false;
 		}
 	}
@@ -381,9 +467,8 @@ static bool map_override_key(struct vukp_override *ov, const struct vukp_tnode *
 			return false;
 		break;
 	case VUKP_OVC_BOOL:
-		if (v->type == VUKP_T_BOOL)
-			n = v->b;
-		else if (!get_uint(v, UINT32_MAX, &n, fname, k->name))
+		/* a u32, as in vgpu_unlock-rs (true/false are not accepted) */
+		if (!get_uint(v, UINT32_MAX, &n, fname, k->name))
 			return false;
 		n = n ? 1 : 0;	/* clamp, as vgpu_unlock-rs */
 		break;
@@ -407,22 +492,20 @@ static bool map_override_key(struct vukp_override *ov, const struct vukp_tnode *
 			vukp_err("%s:%u: %s must be a string", fname, v->line, k->name);
 			return false;
 		}
-		if (strlen(v->str) != v->len) {
-			vukp_err("%s:%u: %s contains a NUL character", fname,
-				 v->line, k->name);
-			return false;
-		}
 		if (v->len > k->maxlen) {
 			vukp_err("%s:%u: %s is %zu bytes long, at most %u fit",
 				 fname, v->line, k->name, v->len, k->maxlen);
 			return false;
 		}
+		/* NULs (\u0000) are kept and copied, as vgpu_unlock-rs does */
 		free(ov->str[i]);
-		ov->str[i] = strdup(v->str);
+		ov->str[i] = malloc(v->len + 1);
 		if (!ov->str[i]) {
 			vukp_err("%s: out of memory", fname);
 			return false;
 		}
+		memcpy(ov->str[i], v->str, v->len + 1);
+		n = v->len;	/* num[] holds the byte length of a string */
 		break;
 	}
 	ov->num[i] = n;
@@ -459,7 +542,6 @@ static unsigned int map_sections(struct vukp_profile_cfg *c,
 		struct vukp_section *sec = &c->sec[c->n];
 		uint64_t id = 0;
 		bool match_ok;
-		size_t i;
 
 		switch (kind) {
 		case VUKP_SECT_PROFILE:
@@ -476,8 +558,9 @@ static unsigned int map_sections(struct vukp_profile_cfg *c,
 		if (!match_ok) {
 			vukp_warn("%s:%u: section [%s.%s] can never match (expected %s); ignored",
 				  fname, s->line, kname[kind], s->key,
-				  kind == VUKP_SECT_PROFILE ? "nvidia-<vGPU type id>" :
-				  kind == VUKP_SECT_MDEV ? "an mdev UUID" : "a numeric VM id");
+				  kind == VUKP_SECT_PROFILE ? "nvidia-<vGPU type id>, in decimal without leading zeros" :
+				  kind == VUKP_SECT_MDEV ? "an mdev UUID in lower case" :
+				  "a VM id in decimal without leading zeros");
 			continue;
 		}
 		if (s->type != VUKP_T_TABLE) {
@@ -496,10 +579,6 @@ static unsigned int map_sections(struct vukp_profile_cfg *c,
 			nerr++;
 			continue;
 		}
-		if (kind == VUKP_SECT_MDEV)
-			for (i = 0; sec->name[i]; i++)
-				if (sec->name[i] >= 'A' && sec->name[i] <= 'F')
-					sec->name[i] = (char)(sec->name[i] - 'A' + 'a');
 		for (v = s->kids; v; v = v->next)
 			if (!map_override_key(&sec->ov, v, fname))
 				nerr++;
@@ -684,6 +763,48 @@ static bool file_changed(struct vukp_file *f)
 	return true;
 }
 
+static uint64_t fnv1a(const char *b, size_t n)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		h = (h ^ (unsigned char)b[i]) * 0x100000001b3ULL;
+	return h;
+}
+
+/*
+ * File timestamps come from a coarse clock: two writes within one tick
+ * can leave size, inode, mtime and ctime all equal.  While the last
+ * modification is that recent, the content is compared too.
+ */
+static bool sig_racy(const struct vukp_file_sig *sig)
+{
+	struct timespec now;
+
+	if (!sig->exists || clock_gettime(CLOCK_REALTIME, &now))
+		return false;
+	return now.tv_sec - sig->mtim.tv_sec < 3 || now.tv_sec - sig->ctim.tv_sec < 3;
+}
+
+/* Same signature, but recently modified: has the content changed? */
+static bool content_changed(struct vukp_file *f)
+{
+	size_t len;
+	char *buf;
+	bool same;
+
+	if (!f->racy || f->state != VUKP_FILE_LOADED)
+		return false;
+	if (vukp_read_config_file(f->path, &buf, &len))
+		return true;	/* reload; it sets the state and logs */
+	same = fnv1a(buf, len) == f->hash;
+	free(buf);
+	if (same)
+		f->racy = sig_racy(&f->sig);
+	return !same;
+}
+
 /* Load a file into buf; sets f->state. */
 static char *file_load(struct vukp_file *f, size_t *len)
 {
@@ -699,6 +820,8 @@ static char *file_load(struct vukp_file *f, size_t *len)
 		f->state = VUKP_FILE_UNREADABLE;
 	else
 		f->state = VUKP_FILE_LOADED;
+	f->hash = r ? 0 : fnv1a(buf, *len);
+	f->racy = sig_racy(&f->sig);
 	return r ? NULL : buf;
 }
 
@@ -707,7 +830,7 @@ bool vukp_state_refresh_main(struct vukp_state *s)
 	size_t len;
 	char *buf;
 
-	if (!file_changed(&s->main_file))
+	if (!file_changed(&s->main_file) && !content_changed(&s->main_file))
 		return false;
 	vukp_main_cfg_free(&s->main);
 	buf = file_load(&s->main_file, &len);
@@ -724,7 +847,7 @@ bool vukp_state_refresh_profile(struct vukp_state *s)
 	size_t len;
 	char *buf;
 
-	if (!file_changed(&s->prof_file))
+	if (!file_changed(&s->prof_file) && !content_changed(&s->prof_file))
 		return false;
 	vukp_profile_cfg_free(&s->prof);
 	buf = file_load(&s->prof_file, &len);

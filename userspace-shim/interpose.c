@@ -30,12 +30,14 @@ static bool vukp_ready;
 static __thread int vukp_in_hook __attribute__((tls_model("initial-exec")));
 
 /*
- * A configuration file is stat()ed at most every VUKP_RECHECK_NS: a stat
- * costs microseconds, several times the rest of a handled control
- * (docs/performance.md).  Under vukp_lock.
+ * config.toml is stat()ed at most every VUKP_RECHECK_NS: a stat costs
+ * microseconds, several times the rest of a handled control, and PCI-info
+ * and vmode controls are frequent (docs/performance.md).  vgpu_unlock-rs
+ * reads config.toml once only.  The override file is checked on every
+ * type-info control instead (rare).  Under vukp_lock.
  */
 #define VUKP_RECHECK_NS 250000000LL
-static long long vukp_checked_main, vukp_checked_prof;
+static long long vukp_checked_main;
 
 static bool recheck_due(long long *last)
 {
@@ -128,8 +130,12 @@ static void handle(unsigned int req, void *arg)
 	if (need == VUKP_NEED_MAIN && recheck_due(&vukp_checked_main) &&
 	    vukp_state_refresh_main(&vukp_state))
 		vukp_state_log_effective(&vukp_state);
-	if (need == VUKP_NEED_PROFILE && recheck_due(&vukp_checked_prof) &&
-	    vukp_state_refresh_profile(&vukp_state))
+	/*
+	 * The override file is checked on every type-info control (a few per
+	 * VM start): vgpu_unlock-rs reads it on each, so a change must show
+	 * at the very next one.
+	 */
+	if (need == VUKP_NEED_PROFILE && vukp_state_refresh_profile(&vukp_state))
 		vukp_state_log_effective(&vukp_state);
 	vukp_rewrite(nvos, &vukp_state.main, &vukp_state.prof, &vukp_state.rt);
 	pthread_mutex_unlock(&vukp_lock);

@@ -195,25 +195,28 @@ static const struct vukp_field vukp_fields[VUKP_OV_COUNT] = {
 static const unsigned short vukp_name_len[VUKP_TI_LAYOUTS] = VUKP_TI_VGPU_NAME_LEN;
 static const unsigned short vukp_adapter_w[VUKP_TI_LAYOUTS] = VUKP_TI_ADAPTER_NAME_W;
 
-/* UTF-8 (validated by the parser) -> UTF-16LE; false if > max units. */
-static bool utf16_encode(const char *s, uint16_t *out, size_t max)
+/*
+ * n bytes of UTF-8 (validated by the parser; NULs possible) -> UTF-16LE,
+ * zero-filled up to out[max]; false if more than max units.
+ */
+static bool utf16_encode(const char *s, size_t len, uint16_t *out, size_t max)
 {
-	const unsigned char *p = (const unsigned char *)s;
+	const unsigned char *p = (const unsigned char *)s, *e = p + len;
 	size_t n = 0;
 
-	while (*p) {
+	while (p < e) {
 		uint32_t cp;
 
 		if (*p < 0x80) {
 			cp = *p++;
-		} else if ((*p & 0xe0) == 0xc0 && p[1]) {
+		} else if ((*p & 0xe0) == 0xc0 && e - p >= 2) {
 			cp = ((uint32_t)(p[0] & 0x1f) << 6) | (p[1] & 0x3f);
 			p += 2;
-		} else if ((*p & 0xf0) == 0xe0 && p[1] && p[2]) {
+		} else if ((*p & 0xf0) == 0xe0 && e - p >= 3) {
 			cp = ((uint32_t)(p[0] & 0x0f) << 12) |
 			     ((uint32_t)(p[1] & 0x3f) << 6) | (p[2] & 0x3f);
 			p += 3;
-		} else if ((*p & 0xf8) == 0xf0 && p[1] && p[2] && p[3]) {
+		} else if ((*p & 0xf8) == 0xf0 && e - p >= 4) {
 			cp = ((uint32_t)(p[0] & 0x07) << 18) |
 			     ((uint32_t)(p[1] & 0x3f) << 12) |
 			     ((uint32_t)(p[2] & 0x3f) << 6) | (p[3] & 0x3f);
@@ -250,6 +253,7 @@ static void apply(unsigned char *info, unsigned int L, struct vukp_section *sec,
 		const struct vukp_field *f = &vukp_fields[k];
 		unsigned int off = f->off[L], len;
 		const char *s;
+		size_t slen;
 
 		if (!(ov->set & (1u << k)))
 			continue;
@@ -270,8 +274,9 @@ static void apply(unsigned char *info, unsigned int L, struct vukp_section *sec,
 		case F_STR:
 		case F_NAME:
 			s = ov->str[k];
+			slen = (size_t)ov->num[k];
 			len = f->kind == F_NAME ? vukp_name_len[L] : f->len;
-			if (strlen(s) > len - 1) {
+			if (slen > len - 1) {
 				if (!(ov->warned & (1u << k)))
 					vukp_err("%s [%s.%s]: %s = \"%s\" is too long for this driver's %s (at most %u bytes); not applied",
 						 type_name, vukp_kind_name[sec->kind],
@@ -283,7 +288,7 @@ static void apply(unsigned char *info, unsigned int L, struct vukp_section *sec,
 			if (k == VUKP_OV_ADAPTER_NAME) {
 				uint16_t w[VUKP_TI_ADAPTER_NAME_LEN];
 
-				if (!utf16_encode(s, w, VUKP_TI_ADAPTER_NAME_LEN - 1)) {
+				if (!utf16_encode(s, slen, w, VUKP_TI_ADAPTER_NAME_LEN - 1)) {
 					if (!(ov->warned & (1u << k)))
 						vukp_err("%s [%s.%s]: adapter_name too long in UTF-16; not applied",
 							 type_name, vukp_kind_name[sec->kind],
@@ -298,7 +303,7 @@ static void apply(unsigned char *info, unsigned int L, struct vukp_section *sec,
 				 (int)strnlen((const char *)info + off, len),
 				 (const char *)info + off, s);
 			memset(info + off, 0, len);
-			memcpy(info + off, s, strlen(s));
+			memcpy(info + off, s, slen);
 			break;
 		}
 	}

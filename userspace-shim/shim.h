@@ -109,15 +109,15 @@ extern const struct vukp_ov_key vukp_ov_keys[VUKP_OV_COUNT];
 struct vukp_override {
 	uint32_t set;			/* bit per enum vukp_ov */
 	uint32_t warned;		/* apply-time problems already logged */
-	uint64_t num[VUKP_OV_COUNT];
-	char *str[VUKP_OV_COUNT];
+	uint64_t num[VUKP_OV_COUNT];	/* value; for a string its byte length */
+	char *str[VUKP_OV_COUNT];	/* may contain NULs (\u0000) */
 };
 
 enum vukp_sect_kind { VUKP_SECT_PROFILE, VUKP_SECT_MDEV, VUKP_SECT_VM };
 
 struct vukp_section {
 	enum vukp_sect_kind kind;
-	char *name;		/* as written; mdev: lower-cased UUID */
+	char *name;		/* as written (compared as a string, like vgpu_unlock-rs) */
 	uint64_t id;		/* profile: vGPU type id; vm: VMID */
 	unsigned int line;
 	struct vukp_override ov;
@@ -159,6 +159,13 @@ struct vukp_file {
 	struct vukp_file_sig sig;
 	enum vukp_file_state state;
 	unsigned int nerrors;
+	/*
+	 * racy: the file was modified within the last seconds, when a rewrite
+	 * may keep size, inode and (coarse) timestamps; its content is then
+	 * compared (hash) even when stat shows no change.
+	 */
+	bool racy;
+	uint64_t hash;
 };
 
 /* Runtime state the rewrites keep (caller serialises access). */

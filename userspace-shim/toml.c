@@ -7,8 +7,8 @@
  * multi-line, all escapes), integers (decimal, 0x, 0o, 0b, underscores),
  * booleans, arrays, inline tables.  Floats are recognised (type only, no
  * value: no key takes a float).  Not supported, reported as errors:
- * arrays of tables ([[x]]) and date/time values.  Deviation: positive
- * integers up to 2^64-1 are accepted (TOML stops at 2^63-1).
+ * arrays of tables ([[x]]) and date/time values.  Integers are i64, as
+ * TOML 1.0 (and toml-rs, which vgpu_unlock-rs uses) has them.
  *
  * Robustness: input is (buf, len), NUL bytes included; every string, key,
  * dotted key, nesting level, the node count and the number of logged
@@ -867,6 +867,12 @@ static struct vukp_tnode *parse_scalar(struct tp *tp)
 	}
 	if (neg && v->u > (uint64_t)INT64_MAX + 1) {
 		fail(tp, "integer too small");
+		vukp_toml_free(v);
+		return NULL;
+	}
+	/* TOML integers are i64 (toml-rs, hence vgpu_unlock-rs, agrees) */
+	if (!neg && v->u > (uint64_t)INT64_MAX) {
+		fail(tp, "integer too large (TOML integers stop at 2^63-1)");
 		vukp_toml_free(v);
 		return NULL;
 	}

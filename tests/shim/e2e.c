@@ -72,7 +72,7 @@ static void write_config(const char *name, const char *text)
 	fclose(f);
 	chmod(tmp, 0644);
 	rename(tmp, path);	/* new inode: change detected */
-	usleep(300000);		/* the shim stat()s a file at most every 250 ms */
+	usleep(300000);		/* config.toml is stat()ed at most every 250 ms */
 }
 
 static void *thread_main(void *unused)

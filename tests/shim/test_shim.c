@@ -319,6 +319,18 @@ static void test_pci_info_map_wins(void)
 	do_rw(&c, &cfg, NULL, NULL);
 	EXPECT(pci_is(&c, 0x1eb8, 0x12a2));
 	free(c.params);
+	pci_call(&c, 0x1b80, 0x1);	/* not in the map: the built-in table */
+	do_rw(&c, &cfg, NULL, NULL);
+	EXPECT(pci_is(&c, 0x1b38, 0x1));
+	free(c.params);
+	vukp_main_cfg_free(&cfg);
+	/* the map is consulted first, for vGPU boards too (vgpu_unlock-rs) */
+	EXPECT(main_cfg(&cfg, "[pci_info_map]\n"
+			"0x1eb8 = { device_id = 0x1e30, sub_system_id = 0x12ba }\n") == 0);
+	pci_call(&c, 0x1eb8, 0x12a2);
+	do_rw(&c, &cfg, NULL, NULL);
+	EXPECT(pci_is(&c, 0x1e30, 0x12ba));
+	free(c.params);
 	vukp_main_cfg_free(&cfg);
 }
 
@@ -506,7 +518,7 @@ static const char *all_keys_profile =
 	"cuda_enabled = 7\n"
 	"ecc_supported = 0\n"
 	"mig_instance_size = 3\n"
-	"multi_vgpu_supported = true\n"
+	"multi_vgpu_supported = 5\n"
 	"pci_id = 0x1b38_11e8\n"
 	"pci_device_id = 0x1b38\n"
 	"framebuffer = \"1.5GiB\"\n"
@@ -743,8 +755,12 @@ static void test_uuid_from_start_data_and_create_device(void)
 
 static const char *order_profile =
 	"[vm.100]\nmax_instances = 3\n"
-	"[mdev.2B7BC7E4-8784-4933-8613-9BC92BBC718C]\nmax_instances = 2\nnum_displays = 4\n"
+	"[mdev.2b7bc7e4-8784-4933-8613-9bc92bbc718c]\nmax_instances = 2\nnum_displays = 4\n"
 	"[mdev.00000001-0000-0000-0000-000000000100]\nmax_instances = 2\n"
+	/* vgpu_unlock-rs compares names as strings: these never match */
+	"[mdev.2B7BC7E4-8784-4933-8613-9BC92BBC718C]\nnum_displays = 9\n"
+	"[vm.0100]\nnum_displays = 9\n"
+	"[profile.nvidia-055]\nnum_displays = 9\n"
 	"[profile.nvidia-55]\nmax_instances = 1\nnum_displays = 1\nframebuffer = 5\n";
 
 static uint32_t typeinfo_with(struct vukp_profile_cfg *prof, struct vukp_rt *rt,
@@ -769,6 +785,9 @@ static void test_override_order_profile_mdev_vm(void)
 	memset(&rt, 0, sizeof(rt));
 	EXPECT(prof_cfg(&prof, order_profile) == 0);
 	EXPECT(prof.count[0] == 1 && prof.count[1] == 2 && prof.count[2] == 1);
+	EXPECT(log_has("[mdev.2B7BC7E4-8784-4933-8613-9BC92BBC718C] can never match"));
+	EXPECT(log_has("[vm.0100] can never match"));
+	EXPECT(log_has("[profile.nvidia-055] can never match"));
 	EXPECT(typeinfo_with(&prof, &rt, 324) == 1);		/* no UUID yet */
 	remember_uuid(&rt, 0xc01, 1056, uuid_a, VUKP_RW_UUID);
 	EXPECT(typeinfo_with(&prof, &rt, 324) == 2);		/* mdev wins */
@@ -777,6 +796,33 @@ static void test_override_order_profile_mdev_vm(void)
 	remember_uuid(&rt, 0xc02, 40, uuid_vm100, VUKP_RW_UUID);
 	EXPECT(typeinfo_with(&prof, &rt, 324) == 3);		/* vm wins */
 	EXPECT(typeinfo_with(&prof, &rt, 328) == 1);
+	vukp_profile_cfg_free(&prof);
+}
+
+/*
+ * vgpu_unlock-rs copies a string's bytes as they are, NULs included, into
+ * the zero-filled field, and UTF-16-encodes all of them for the wide
+ * adapter name.
+ */
+static void test_override_string_with_nul(void)
+{
+	static const uint16_t wide[] = { 'A', 0, 'B', 0 };
+	struct vukp_profile_cfg prof;
+	struct call c;
+
+	EXPECT(prof_cfg(&prof, "[profile.nvidia-55]\n"
+			"adapter_name = \"A\\u0000B\"\n"
+			"license_type = \"x\\u0000\"\n") == 0);
+	call_init(&c, 0xa0810103, 4960, 0, 0x5a);
+	wr32(c.params, 8, 55);
+	EXPECT(do_rw(&c, NULL, &prof, NULL) == VUKP_RW_PROFILE);
+	EXPECT(!memcmp(c.params + 8 + 444, "A\0B\0\0", 5));
+	EXPECT(c.params[8 + 444 + 63] == 0);
+	EXPECT(!memcmp(c.params + 8 + 508, wide, sizeof(wide)));
+	EXPECT(c.params[8 + 508 + 127] == 0);
+	EXPECT(!memcmp(c.params + 8 + 700, "x\0\0", 3) && c.params[8 + 700 + 127] == 0);
+	EXPECT(c.params[8 + 700 + 128] == 0x5a);
+	free(c.params);
 	vukp_profile_cfg_free(&prof);
 }
 
@@ -791,10 +837,18 @@ static void test_human_numbers(void)
 		{ "1.5GiB", 1610612736ULL }, { "2 TiB", 2ULL << 40 },
 		{ "0.5KiB", 512 }, { ".5KiB", 512 }, { "1.0005kB", 1001 },
 		{ "16777215TiB", 16777215ULL << 40 },
+		/* vgpu_unlock-rs semantics: f64 arithmetic, saturation */
+		{ "1.KiB", 1024 }, { "00.5KiB", 512 }, { "1.5 kB", 1500 },
+		{ "16777216TiB", UINT64_MAX }, { "1.1 TiB", 1209462790554ULL },
+		{ "9007199254740993KB", 9007199254740992000ULL },
+		{ "0.0000000005GB", 1 }, { "0.49999999999999994kB", 500 },
+		{ "\xc2\xa0" "2 \xe3\x80\x80MiB\x0b", 2ULL << 20 },
+		{ "18446744073709551615", UINT64_MAX },
 	};
 	static const char *const bad[] = {
 		"", "  ", "1.5", "abc", "1 XB", "-1MiB", "1..2GB", "1 mib",
-		"99999999999999999999", "16777216TiB", "GiB", "1GiB x",
+		"99999999999999999999", "GiB", "1GiB x", ".GiB", "+1GiB",
+		"1e3MB", "1024B", "1.5.", "18446744073709551616", "1 kb",
 	};
 	size_t i;
 
@@ -814,6 +868,16 @@ static void test_human_numbers(void)
 			t_cur_fail = 1;
 		}
 	}
+	{	/* 400 nines: an infinite double, saturated like vgpu_unlock-rs */
+		char big[410];
+		uint64_t v = 0;
+
+		memset(big, '9', 400);
+		strcpy(big + 400, "KB");
+		EXPECT(vukp_parse_human(big, &v) && v == UINT64_MAX);
+		big[400] = '\0';	/* no unit: a u64, overflow is an error */
+		EXPECT(!vukp_parse_human(big, &v));
+	}
 }
 
 static void test_id_strings(void)
@@ -832,6 +896,15 @@ static void test_id_strings(void)
 	EXPECT(!vukp_parse_id_string("4294967296", &v));
 	EXPECT(!vukp_parse_id_string("", &v));
 	EXPECT(!vukp_parse_id_string("0b2", &v));
+	/* as Rust's trim + u32::from_str_radix: '+' allowed, Unicode blanks */
+	EXPECT(vukp_parse_id_string("+7687", &v) && v == 7687);
+	EXPECT(vukp_parse_id_string("0x+1e07", &v) && v == 0x1e07);
+	EXPECT(vukp_parse_id_string("\xc2\xa0" "0x1E07\n", &v) && v == 0x1e07);
+	EXPECT(!vukp_parse_id_string("+", &v));
+	EXPECT(!vukp_parse_id_string("-1", &v));
+	EXPECT(!vukp_parse_id_string("0x-1", &v));
+	EXPECT(!vukp_parse_id_string("0o17", &v));
+	EXPECT(!vukp_parse_id_string("0b", &v));
 }
 
 /* ---------------------------------------------------------------- TOML */
@@ -1037,12 +1110,14 @@ static void test_config_pci_map_errors(void)
 			"0x11 = { device_id = 0x10000, sub_system_id = 2 }\n"
 			"0x12 = 5\n"
 			"0x13 = { device_id = 1, sub_system_id = 2, extra = 1 }\n"
-			"19 = { device_id = 1, sub_system_id = 2 }\n") == 5);
-	EXPECT(c.n_pci == 1 && c.pci[0].from == 0x13);
+			"19 = { device_id = 7, sub_system_id = 8 }\n") == 4);
+	/* "19" is 0x13 again: the later entry wins, as in vgpu_unlock-rs */
+	EXPECT(c.n_pci == 1 && c.pci[0].from == 0x13 && c.pci[0].device_id == 7 &&
+	       c.pci[0].sub_system_id == 8);
 	EXPECT(log_has("config.toml:2: pci_info_map key 'zz'"));
 	EXPECT(log_has("config.toml:3: pci_info_map.0x10 needs both"));
 	EXPECT(log_has("config.toml:4: device_id = 65536 is out of range"));
-	EXPECT(log_has("config.toml:7: pci_info_map entry for 0x0013 given twice"));
+	EXPECT(log_has("config.toml:7: pci_info_map entry for 0x0013 given twice; the later one is used"));
 	EXPECT(log_has("warning: config.toml:6: unknown key pci_info_map.0x13.extra"));
 	vukp_main_cfg_free(&c);
 }
@@ -1096,24 +1171,31 @@ static void test_config_override_value_errors(void)
 		 "framebuffer = \"1 XB\"\n"		/* 6 */
 		 "framebuffer_reservation = -5\n"	/* 7 */
 		 "features = 5\n"			/* 8 */
-		 "license_type = \"a\\u0000b\"\n"	/* 9 */
-		 "pci_id = 0xFFFF_FFFF_FFFF_FFFF\n"	/* ok */
+		 "license_type = \"a\\u0000b\"\n"	/* ok: NUL kept */
+		 "pci_id = 0xFFFF_FFFF_FFFF_FFFF\n"	/* 10: > i64 */
 		 "display_width = 99999999999999999999\n"	/* 11 */
 		 "cuda_enabled = 1.0\n"		/* 12 */
 		 "display_height = 768\n"		/* ok */
+		 "ecc_supported = true\n"		/* 14: u32, not bool */
+		 "pci_device_id = 0x7FFF_FFFF_FFFF_FFFF\n"	/* ok */
 		 "[profile.foo]\nmax_instances = 1\n"
 		 "[mdev.not-a-uuid]\n[vm.abc]\n[vm.7]\n", longname);
-	EXPECT(prof_cfg(&p, text) == 10);
+	EXPECT(prof_cfg(&p, text) == 11);
 	EXPECT(p.n == 2 && p.count[VUKP_SECT_VM] == 1);
-	EXPECT(p.sec[0].ov.set == ((1u << VUKP_OV_PCI_ID) | (1u << VUKP_OV_DISPLAY_HEIGHT)));
-	EXPECT(p.sec[0].ov.num[VUKP_OV_PCI_ID] == UINT64_MAX);
+	EXPECT(p.sec[0].ov.set == ((1u << VUKP_OV_LICENSE_TYPE) |
+				   (1u << VUKP_OV_PCI_DEVICE_ID) |
+				   (1u << VUKP_OV_DISPLAY_HEIGHT)));
+	EXPECT(p.sec[0].ov.num[VUKP_OV_PCI_DEVICE_ID] == (uint64_t)INT64_MAX);
+	EXPECT(p.sec[0].ov.num[VUKP_OV_LICENSE_TYPE] == 3 &&
+	       !memcmp(p.sec[0].ov.str[VUKP_OV_LICENSE_TYPE], "a\0b", 4));
 	EXPECT(log_has("profile_override.toml:2: gpu_type = 4294967296 is out of range"));
 	EXPECT(log_has("profile_override.toml:3: max_instances must not be negative"));
 	EXPECT(log_has("profile_override.toml:4: num_displays must be an integer"));
 	EXPECT(log_has("profile_override.toml:5: card_name is 64 bytes long"));
 	EXPECT(log_has("profile_override.toml:6: framebuffer = \"1 XB\" is not a size"));
-	EXPECT(log_has("profile_override.toml:9: license_type contains a NUL"));
+	EXPECT(log_has("profile_override.toml:10: integer too large"));
 	EXPECT(log_has("profile_override.toml:11: integer too large"));
+	EXPECT(log_has("profile_override.toml:14: ecc_supported must be an integer, not a boolean"));
 	EXPECT(log_has("[profile.foo] can never match"));
 	EXPECT(log_has("[mdev.not-a-uuid] can never match"));
 	EXPECT(log_has("[vm.abc] can never match"));
@@ -1255,6 +1337,39 @@ static void test_file_reload_only_when_changed(void)
 	vukp_state_free(&s);
 }
 
+/*
+ * A rewrite within one timestamp tick can keep size, inode, mtime and
+ * ctime.  vgpu_unlock-rs reads the override file on every call, so the new
+ * content must still be seen: the signature is forced equal here.
+ */
+static void test_file_same_signature_rewrite(void)
+{
+	struct vukp_env env = { tpath("nf.toml"), tpath("sp.toml"), NULL, false };
+	struct vukp_state s;
+	struct stat st;
+	FILE *f;
+
+	write_file("sp.toml", "[vm.1]\nmax_instances = 1\n", 0644);
+	vukp_state_init(&s, &env);
+	EXPECT(s.prof.n == 1 && s.prof.sec[0].ov.num[VUKP_OV_MAX_INSTANCES] == 1);
+	EXPECT(!vukp_state_refresh_profile(&s));	/* unchanged content */
+	f = fopen(tpath("sp.toml"), "r+");
+	EXPECT(f && fputs("[vm.1]\nmax_instances = 7\n", f) >= 0);
+	if (f)
+		fclose(f);
+	EXPECT(stat(tpath("sp.toml"), &st) == 0);
+	s.prof_file.sig.exists = true;
+	s.prof_file.sig.dev = st.st_dev;
+	s.prof_file.sig.ino = st.st_ino;
+	s.prof_file.sig.size = st.st_size;
+	s.prof_file.sig.mtim = st.st_mtim;
+	s.prof_file.sig.ctim = st.st_ctim;
+	EXPECT(vukp_state_refresh_profile(&s));
+	EXPECT(s.prof.n == 1 && s.prof.sec[0].ov.num[VUKP_OV_MAX_INSTANCES] == 7);
+	EXPECT(!vukp_state_refresh_profile(&s));
+	vukp_state_free(&s);
+}
+
 static void test_env_and_at_secure(void)
 {
 	struct vukp_env env = { tpath("e.toml"), tpath("ep.toml"), "1", false };
@@ -1333,6 +1448,7 @@ int main(void)
 	RUN(test_uuid_format_and_vmid);
 	RUN(test_uuid_from_start_data_and_create_device);
 	RUN(test_override_order_profile_mdev_vm);
+	RUN(test_override_string_with_nul);
 	RUN(test_human_numbers);
 	RUN(test_id_strings);
 	RUN(test_toml_syntax);
@@ -1354,6 +1470,7 @@ int main(void)
 	RUN(test_file_100mb_refused);
 	RUN(test_file_not_regular_refused);
 	RUN(test_file_reload_only_when_changed);
+	RUN(test_file_same_signature_rewrite);
 	RUN(test_env_and_at_secure);
 	RUN(test_effective_config_line);
 
