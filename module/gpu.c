@@ -19,6 +19,7 @@
 #include "vukp.h"
 
 struct vukp_gpu vukp_gpus[VUKP_MAX_GPUS];
+unsigned int vukp_gpu_set_gen;
 static const struct module *vukp_gpu_nv;
 
 #define VUKP_MAX_MAPS 32
@@ -261,6 +262,7 @@ static void vukp_gpu_add(struct pci_dev *pdev)
 	g->magic_reads = 0;
 	g->key_reads = 0;
 	g->key_fails = 0;
+	vukp_gpu_set_gen++;
 	/* publish: lock-free readers see the BARs once they see it active */
 	smp_store_release(&g->active, true);
 	raw_spin_unlock_irqrestore(&vukp_lock, flags);
@@ -282,6 +284,7 @@ static void vukp_gpu_remove(int only)
 		if (!g->pdev || (only >= 0 && only != i))
 			continue;
 		WRITE_ONCE(g->active, false);
+		vukp_gpu_set_gen++;
 		g->model = -1;
 		g->state = VUKP_GPU_IDLE;
 		put[n++] = g->pdev;
@@ -336,6 +339,7 @@ static int vukp_pci_cb(struct notifier_block *nb, unsigned long action,
 			vukp_gpu_remove(idx);
 		}
 	}
+	vukp_copy_probe_update();	/* a GPU to identify, or a re-balance */
 	mutex_unlock(&vukp_mutex);
 	return NOTIFY_OK;
 }

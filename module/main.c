@@ -10,15 +10,17 @@
  */
 #include <linux/module.h>
 #include <linux/rculist.h>
+#include <linux/delay.h>
 #include "vukp.h"
 
-#define VUKP_DRAIN_MS 10000
+#define VUKP_GRACE_MS 200	/* see vukp_disarm() */
 
 /* arming, the GPU table's writers, status readers */
 DEFINE_MUTEX(vukp_mutex);
 struct vukp_nv_info vukp_nv;
 const struct module *vukp_nv_mod;	/* the nvidia instance handled */
 static bool vukp_armed;
+static bool vukp_unloading;	/* exit or failed init: arm no more */
 
 static void vukp_refuse(const char *why)
 {
@@ -61,6 +63,7 @@ static void vukp_arm(struct module *nv)
 	raw_spin_lock_irqsave(&vukp_lock, flags);
 	memset(vukp_models, 0, sizeof(vukp_models));
 	memset(vukp_cls_reserved, 0, sizeof(vukp_cls_reserved));
+	memset(&vukp_patch_time, 0, sizeof(vukp_patch_time));
 	vukp_stopping = false;
 	raw_spin_unlock_irqrestore(&vukp_lock, flags);
 
@@ -78,7 +81,6 @@ static void vukp_arm(struct module *nv)
 static void vukp_disarm(bool going)
 {
 	unsigned long flags;
-	bool drained = true;
 
 	lockdep_assert_held(&vukp_mutex);
 	if (vukp_armed) {
@@ -86,16 +88,18 @@ static void vukp_disarm(bool going)
 		vukp_stopping = true;
 		vukp_restore_all();
 		raw_spin_unlock_irqrestore(&vukp_lock, flags);
-		if (!going)
-			drained = vukp_rm_drain(VUKP_DRAIN_MS);
 		vukp_probes_unregister();
 		vukp_gpus_exit();
-		if (!drained) {
-			/* an RM call may still read a record: keep them */
-			pr_warn("RM calls still in flight after %d ms: %u records are left allocated\n",
-				VUKP_DRAIN_MS, vukp_tab.nslots);
-			vukp_tab.slots = NULL;
-		}
+		/*
+		 * An RM check that loaded a slot pointer just before the
+		 * restore may still read our record: such a check is a few
+		 * memcmp/HMAC/AES steps inside one RM call.  Give it time
+		 * before the records go (no exact drain without an int3
+		 * probe on rm_ioctl: see probes.c).  Not needed once nvidia's
+		 * exit has run.
+		 */
+		if (!going)
+			msleep(VUKP_GRACE_MS);
 		vukp_tables_free(&vukp_tab);
 		memset(vukp_models, 0, sizeof(vukp_models));
 		vukp_armed = false;
@@ -114,7 +118,8 @@ static int vukp_module_cb(struct notifier_block *nb, unsigned long action,
 	if (strcmp(mod->name, "nvidia"))
 		return NOTIFY_DONE;
 	mutex_lock(&vukp_mutex);
-	if (action == MODULE_STATE_COMING && vukp_nv_mod != mod) {
+	if (action == MODULE_STATE_COMING && vukp_nv_mod != mod &&
+	    !vukp_unloading) {
 		vukp_disarm(false);
 		vukp_arm(mod);
 	} else if (action == MODULE_STATE_GOING && vukp_nv_mod == mod) {
@@ -147,6 +152,21 @@ static struct module *vukp_nvidia_get(void)
 	}
 	rcu_read_unlock();
 	return found;
+}
+
+/*
+ * Disarm while the module notifier is still registered: an nvidia going
+ * away at the same time then waits in it for vukp_mutex, so its memory
+ * (the slots we restore) cannot be freed under us.
+ */
+static void vukp_shutdown(void)
+{
+	mutex_lock(&vukp_mutex);
+	vukp_unloading = true;
+	vukp_disarm(false);
+	mutex_unlock(&vukp_mutex);
+	unregister_module_notifier(&vukp_module_nb);
+	vukp_probes_flush();	/* no handler can queue it any more */
 }
 
 static int __init vukp_init(void)
@@ -182,10 +202,7 @@ static int __init vukp_init(void)
 	return 0;
 
 err_arm:
-	unregister_module_notifier(&vukp_module_nb);
-	mutex_lock(&vukp_mutex);
-	vukp_disarm(false);
-	mutex_unlock(&vukp_mutex);
+	vukp_shutdown();
 err_pci:
 	vukp_pci_notifier_unregister();
 err:
@@ -196,10 +213,7 @@ err:
 static void __exit vukp_exit(void)
 {
 	vukp_status_exit();
-	unregister_module_notifier(&vukp_module_nb);
-	mutex_lock(&vukp_mutex);
-	vukp_disarm(false);
-	mutex_unlock(&vukp_mutex);
+	vukp_shutdown();
 	vukp_pci_notifier_unregister();
 	pr_info("unloaded\n");
 }

@@ -54,6 +54,9 @@ struct vukp_tables vukp_tab;
 DEFINE_RAW_SPINLOCK(vukp_lock);
 bool vukp_stopping;
 bool vukp_cls_reserved[VUKP_NUM_SACRIFICIAL];
+struct vukp_patch_time vukp_patch_time;
+static unsigned int vukp_installs;	/* slots installed, ever */
+static unsigned int vukp_balanced_gen;	/* vukp_gpu_set_gen at the last balance */
 
 /* ---- catalogue (process context, at module init) ---- */
 
@@ -316,6 +319,7 @@ static void vukp_slot_install(struct vukp_slot *s, int model,
 	s->owner = model;
 	s->rank = rank;
 	m->held++;
+	vukp_installs++;
 }
 
 void vukp_restore_all(void)
@@ -468,6 +472,48 @@ static void vukp_balance(void)
 		if (m->held && m->err == VUKP_ERR_NO_SLOTS && m->held >= want)
 			m->err = VUKP_OK;
 	}
+	vukp_balanced_gen = vukp_gpu_set_gen;
+}
+
+/*
+ * Can a 16-byte aperture read still change anything?  Not once every GPU
+ * bound to nvidia is identified: a native board (a sacrificial class it
+ * owns is reserved by then), or a consumer model whose key is verified and
+ * whose slots were balanced after the last GPU came or went.  A later VM
+ * start reads the same magic and key again, which would only be compared:
+ * the slots it needs are in place.  (atomic, vukp_lock held)
+ */
+bool vukp_copy_needed(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < VUKP_MAX_GPUS; i++) {
+		const struct vukp_gpu *g = &vukp_gpus[i];
+		const struct vukp_model *m;
+
+		if (!READ_ONCE(g->active))
+			continue;
+		if (g->model < 0)
+			return true;	/* no magic seen yet */
+		m = &vukp_models[g->model];
+		if (m->native)
+			continue;
+		if (!m->key_ok)
+			return true;
+		if (m->target && vukp_balanced_gen != vukp_gpu_set_gen)
+			return true;
+	}
+	return false;
+}
+
+static void vukp_patch_timed(u64 ns)
+{
+	struct vukp_patch_time *pt = &vukp_patch_time;
+
+	pt->last_ns = ns;
+	pt->max_ns = max(pt->max_ns, ns);
+	pt->sum_ns += ns;
+	pt->count++;
 }
 
 /* ---- reads from a GPU aperture (atomic) ---- */
@@ -586,9 +632,11 @@ fail:
 void vukp_on_read(int gi, u32 gen, unsigned long src, const u8 *val)
 {
 	struct vukp_gpu *g = &vukp_gpus[gi];
+	u64 t0 = ktime_get_ns();
 	const struct vukp_board *bd;
+	unsigned int nb, installs;
+	bool idle = false;
 	unsigned long flags;
-	unsigned int nb;
 
 	raw_spin_lock_irqsave(&vukp_lock, flags);
 	if (vukp_stopping || !READ_ONCE(g->active) || g->gen != gen)
@@ -599,10 +647,16 @@ void vukp_on_read(int gi, u32 gen, unsigned long src, const u8 *val)
 		goto out;
 	if (!vukp_gpu_owns(gi, gen, src))
 		goto out;	/* stale mapping cache: not this GPU's */
+	installs = vukp_installs;
 	if (bd)
 		vukp_on_magic(g, bd, nb, val);
 	else
 		vukp_on_key(g, val);
+	if (!bd && vukp_installs != installs)
+		vukp_patch_timed(ktime_get_ns() - t0);
+	idle = !vukp_copy_needed();
 out:
 	raw_spin_unlock_irqrestore(&vukp_lock, flags);
+	if (idle)
+		vukp_copy_probe_idle();
 }

@@ -4,26 +4,26 @@
  * one static table and installed all-or-nothing.  Every handler here runs
  * in atomic context.
  *
- *   os_mem_copy            kretprobe: 16-byte copies from a GPU aperture
+ *   os_mem_copy            kprobe:    16-byte copies from a GPU aperture
  *   os_map_kernel_space    kretprobe: remember aperture mappings (cache)
  *   os_unmap_kernel_space  kprobe:    forget them
- *   rm_ioctl               kretprobe: count RM calls in flight, so that
- *                          unloading waits until none can still hold a
- *                          pointer to a record of ours
+ *
+ * All three have an ftrace entry in nvidia's interface layer, so no probe
+ * writes an int3 into nvidia's text.  rm_ioctl (the blob, no ftrace entry)
+ * is deliberately not probed: an int3 probe there, registered and removed
+ * while RM calls run, crashed 6.12 guests in the stress test.
  */
 #include <linux/kprobes.h>
 #include <linux/percpu.h>
 #include <linux/delay.h>
 #include <linux/jiffies.h>
+#include <linux/workqueue.h>
 #include "vukp.h"
 
-enum { VUKP_P_COPY, VUKP_P_MAP, VUKP_P_UNMAP, VUKP_P_RM };
+enum { VUKP_P_COPY, VUKP_P_MAP, VUKP_P_UNMAP };
 
 static DEFINE_PER_CPU(unsigned long, vukp_hits[VUKP_NUM_PROBES]);
 static unsigned long vukp_missed[VUKP_NUM_PROBES];	/* of the last instance */
-
-static unsigned int vukp_epoch;
-static atomic_t vukp_rm_inflight[2];
 
 static void vukp_hit(int p)
 {
@@ -32,41 +32,29 @@ static void vukp_hit(int p)
 
 /* ---- os_mem_copy(dst, src, len) ---- */
 
-struct vukp_copy_data {
-	void *dst;
-	unsigned long src;
-	int gpu;
-	u32 gen;
-};
-
-static int vukp_copy_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
+/*
+ * A plain kprobe on entry: the 16 bytes are read from the source, which a
+ * page-table walk has just shown to be a GPU's memory BAR (reading device
+ * memory has no side effect).  Any patch is thus in place before the copy
+ * itself runs.  A return probe would cost every RM memcpy a return-hook
+ * node, and its hook/unhook raced with module unload on 6.12.
+ */
+static int vukp_copy_pre(struct kprobe *kp, struct pt_regs *regs)
 {
-	struct vukp_copy_data *d = (void *)ri->data;
+	u8 val[VUKP_MAGIC_LEN];
 	unsigned long src;
 	u32 gen;
 	int gpu;
 
 	vukp_hit(VUKP_P_COPY);
 	if ((u32)regs_get_kernel_argument(regs, 2) != VUKP_MAGIC_LEN)
-		return 1;	/* size first: almost every call ends here */
+		return 0;	/* size first: almost every call ends here */
 	src = regs_get_kernel_argument(regs, 1);
 	gpu = vukp_gpu_match(src, &gen);
 	if (gpu < 0)
-		return 1;
-	d->dst = (void *)regs_get_kernel_argument(regs, 0);
-	d->src = src;
-	d->gpu = gpu;
-	d->gen = gen;
-	return 0;
-}
-
-static int vukp_copy_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
-{
-	struct vukp_copy_data *d = (void *)ri->data;
-	u8 val[VUKP_MAGIC_LEN];
-
-	memcpy(val, d->dst, sizeof(val));	/* the bytes are there now */
-	vukp_on_read(d->gpu, d->gen, d->src, val);
+		return 0;
+	memcpy_fromio(val, (const void __iomem *)src, sizeof(val));
+	vukp_on_read(gpu, gen, src, val);
 	memzero_explicit(val, sizeof(val));
 	return 0;
 }
@@ -109,28 +97,6 @@ static int vukp_unmap_pre(struct kprobe *kp, struct pt_regs *regs)
 	return 0;
 }
 
-/* ---- rm_ioctl(sp, nv, nvfp, cmd, data, size) ---- */
-
-static int vukp_rm_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
-{
-	unsigned int *idx = (void *)ri->data;
-
-	vukp_hit(VUKP_P_RM);
-	*idx = READ_ONCE(vukp_epoch) & 1;
-	atomic_inc(&vukp_rm_inflight[*idx]);
-	smp_mb__after_atomic();	/* before the call reads any table */
-	return 0;
-}
-
-static int vukp_rm_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
-{
-	unsigned int *idx = (void *)ri->data;
-
-	smp_mb__before_atomic();	/* the call's reads before the count */
-	atomic_dec(&vukp_rm_inflight[*idx]);
-	return 0;
-}
-
 /* ---- the table ---- */
 
 struct vukp_probe {
@@ -144,9 +110,7 @@ struct vukp_probe {
 
 static const struct vukp_probe vukp_probe_tab[VUKP_NUM_PROBES] = {
 	[VUKP_P_COPY] = {
-		.symbol = "os_mem_copy", .entry = vukp_copy_entry,
-		.ret = vukp_copy_ret, .data_size = sizeof(struct vukp_copy_data),
-		.maxactive = 256,	/* every call takes one, even filtered */
+		.symbol = "os_mem_copy", .pre = vukp_copy_pre,
 	},
 	[VUKP_P_MAP] = {
 		.symbol = "os_map_kernel_space", .entry = vukp_map_entry,
@@ -156,11 +120,6 @@ static const struct vukp_probe vukp_probe_tab[VUKP_NUM_PROBES] = {
 	[VUKP_P_UNMAP] = {
 		.symbol = "os_unmap_kernel_space", .pre = vukp_unmap_pre,
 	},
-	[VUKP_P_RM] = {
-		.symbol = "rm_ioctl", .entry = vukp_rm_entry,
-		.ret = vukp_rm_ret, .data_size = sizeof(unsigned int),
-		.maxactive = 512,	/* RM calls sleep: many in flight */
-	},
 };
 
 static struct kretprobe vukp_rps[VUKP_NUM_PROBES];
@@ -168,9 +127,72 @@ static struct kprobe vukp_kps[VUKP_NUM_PROBES];
 static char vukp_names[VUKP_NUM_PROBES][MODULE_NAME_LEN + 32];
 static bool vukp_registered[VUKP_NUM_PROBES];
 
+/*
+ * The os_mem_copy probe costs every RM memcpy something, and is needed
+ * only while a 16-byte aperture read can still change anything
+ * (vukp_copy_needed()).  A handler that sees this is no longer so queues
+ * a work item that disables the probe (enable and disable sleep); a GPU
+ * bound or unbound enables it again at once, in the PCI notifier; arming
+ * enables it afresh.  Decisions are taken under vukp_mutex from the
+ * current state, so their order does not matter.  Both flags change under
+ * vukp_mutex only.
+ */
+static bool vukp_copy_live;	/* armed: the probe's state is managed */
+static bool vukp_copy_on;	/* the os_mem_copy probe is enabled */
+
+static void vukp_copy_work_fn(struct work_struct *work)
+{
+	mutex_lock(&vukp_mutex);
+	vukp_copy_probe_update();
+	mutex_unlock(&vukp_mutex);
+}
+
+static DECLARE_WORK(vukp_copy_work, vukp_copy_work_fn);
+
+/* A handler found the probe no longer needed (atomic, no lock held). */
+void vukp_copy_probe_idle(void)
+{
+	if (READ_ONCE(vukp_copy_on))
+		schedule_work(&vukp_copy_work);
+}
+
+/* Enable or disable the os_mem_copy probe as needed; vukp_mutex held. */
 static struct kprobe *vukp_kp(int i)
 {
 	return vukp_probe_tab[i].ret ? &vukp_rps[i].kp : &vukp_kps[i];
+}
+
+void vukp_copy_probe_update(void)
+{
+	struct kprobe *kp = vukp_kp(VUKP_P_COPY);
+	unsigned long flags;
+	bool need;
+	int ret;
+
+	lockdep_assert_held(&vukp_mutex);
+	if (!vukp_copy_live)
+		return;
+	raw_spin_lock_irqsave(&vukp_lock, flags);
+	need = vukp_copy_needed();
+	raw_spin_unlock_irqrestore(&vukp_lock, flags);
+	if (need == vukp_copy_on)
+		return;
+	ret = need ? enable_kprobe(kp) : disable_kprobe(kp);
+	if (ret) {
+		pr_warn("cannot %s the probe on os_mem_copy (error %d)\n",
+			need ? "enable" : "disable", ret);
+		return;
+	}
+	WRITE_ONCE(vukp_copy_on, need);
+	pr_info("probe on os_mem_copy %s\n", need ?
+		"enabled: a GPU is to be identified or unlocked" :
+		"disabled: no GPU left to identify or unlock");
+}
+
+/* Module exit, after disarming: no handler can queue the work any more. */
+void vukp_probes_flush(void)
+{
+	cancel_work_sync(&vukp_copy_work);
 }
 
 static void vukp_unregister(int i)
@@ -195,8 +217,8 @@ int vukp_probes_register(const struct module *nv, const char **failed)
 {
 	int i, ret = 0;
 
-	atomic_set(&vukp_rm_inflight[0], 0);
-	atomic_set(&vukp_rm_inflight[1], 0);
+	vukp_copy_live = false;
+	WRITE_ONCE(vukp_copy_on, false);
 	for (i = 0; i < VUKP_NUM_PROBES; i++) {
 		const struct vukp_probe *p = &vukp_probe_tab[i];
 		struct kprobe *kp = vukp_kp(i);
@@ -240,13 +262,19 @@ void vukp_probes_enable(void)
 		if (ret)
 			pr_warn("cannot enable the probe on %s (error %d)\n",
 				vukp_probe_tab[i].symbol, ret);
+		else if (i == VUKP_P_COPY)
+			WRITE_ONCE(vukp_copy_on, true);
 	}
+	vukp_copy_live = true;
+	vukp_copy_probe_update();
 }
 
 void vukp_probes_unregister(void)
 {
 	int i;
 
+	vukp_copy_live = false;
+	WRITE_ONCE(vukp_copy_on, false);
 	for (i = VUKP_NUM_PROBES - 1; i >= 0; i--)
 		vukp_unregister(i);
 	for (i = 0; i < VUKP_NUM_PROBES; i++)
@@ -261,6 +289,8 @@ void vukp_probes_stats(struct vukp_probe_stat *st)
 
 	for (i = 0; i < VUKP_NUM_PROBES; i++) {
 		st[i].symbol = vukp_probe_tab[i].symbol;
+		st[i].enabled = vukp_registered[i] &&
+				!kprobe_disabled(vukp_kp(i));
 		st[i].hits = 0;
 		for_each_possible_cpu(cpu)
 			st[i].hits += per_cpu(vukp_hits[i], cpu);
@@ -271,28 +301,4 @@ void vukp_probes_stats(struct vukp_probe_stat *st)
 		else
 			st[i].nmissed = vukp_kps[i].nmissed;
 	}
-}
-
-/*
- * Wait until every rm_ioctl() call that entered before now has returned.
- * The caller has restored the tables: calls entering later cannot see our
- * records.  Process context.  False on timeout.
- */
-bool vukp_rm_drain(unsigned int timeout_ms)
-{
-	unsigned long deadline = jiffies + msecs_to_jiffies(timeout_ms);
-	unsigned int old;
-
-	if (!vukp_registered[VUKP_P_RM])
-		return true;
-	old = READ_ONCE(vukp_epoch) & 1;
-	smp_mb();	/* the restore before the flip */
-	WRITE_ONCE(vukp_epoch, vukp_epoch + 1);
-	smp_mb();	/* the flip before reading the counter */
-	while (atomic_read(&vukp_rm_inflight[old]) > 0) {
-		if (time_after(jiffies, deadline))
-			return false;
-		msleep(20);
-	}
-	return true;
 }

@@ -93,6 +93,28 @@ static void vukp_show_gpu(struct seq_file *sf, const struct vukp_gpu_snap *s)
 	seq_putc(sf, '\n');
 }
 
+static void vukp_show_us(struct seq_file *sf, const char *key, u64 ns)
+{
+	seq_printf(sf, " %s=%llu.%03u", key, div_u64(ns, NSEC_PER_USEC),
+		   (unsigned int)(ns % NSEC_PER_USEC));
+}
+
+/* key read -> slots installed, in the handler (patch.c) */
+static void vukp_show_patch_time(struct seq_file *sf)
+{
+	struct vukp_patch_time pt;
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&vukp_lock, flags);
+	pt = vukp_patch_time;
+	raw_spin_unlock_irqrestore(&vukp_lock, flags);
+	seq_printf(sf, "patch count=%u", pt.count);
+	vukp_show_us(sf, "last_us", pt.last_ns);
+	vukp_show_us(sf, "max_us", pt.max_ns);
+	vukp_show_us(sf, "mean_us", pt.count ? div_u64(pt.sum_ns, pt.count) : 0);
+	seq_putc(sf, '\n');
+}
+
 static int vukp_status_show(struct seq_file *sf, void *v)
 {
 	static const char * const nv_state[] = {
@@ -128,11 +150,13 @@ static int vukp_status_show(struct seq_file *sf, void *v)
 			   READ_ONCE(vukp_cls_reserved[0]),
 			   READ_ONCE(vukp_cls_reserved[1]), used, t->decoys,
 			   t->scanned >> 10, div_u64(t->scan_ns, NSEC_PER_USEC));
+		vukp_show_patch_time(sf);
 	}
 	vukp_probes_stats(st);
 	for (i = 0; i < VUKP_NUM_PROBES; i++)
-		seq_printf(sf, "probe %s hits=%lu missed=%lu\n", st[i].symbol,
-			   st[i].hits, st[i].nmissed);
+		seq_printf(sf, "probe %s hits=%lu missed=%lu enabled=%s\n",
+			   st[i].symbol, st[i].hits, st[i].nmissed,
+			   st[i].enabled ? "yes" : "no");
 	for (i = 0; i < VUKP_MAX_GPUS; i++) {
 		if (!READ_ONCE(vukp_gpus[i].active))
 			continue;

@@ -128,6 +128,7 @@ struct vukp_gpu {
 };
 
 extern struct vukp_gpu vukp_gpus[VUKP_MAX_GPUS];
+extern unsigned int vukp_gpu_set_gen;	/* a GPU came or went; vukp_lock */
 
 int vukp_gpus_init(const struct module *nv);
 void vukp_gpus_exit(void);
@@ -172,7 +173,18 @@ extern raw_spinlock_t vukp_lock;
 extern bool vukp_stopping;
 extern bool vukp_cls_reserved[VUKP_NUM_SACRIFICIAL];
 
+/* key read -> slots installed, measured in the handler (vukp_lock) */
+struct vukp_patch_time {
+	u64 last_ns;
+	u64 max_ns;
+	u64 sum_ns;
+	unsigned int count;
+};
+
+extern struct vukp_patch_time vukp_patch_time;
+
 void vukp_on_read(int gpu, u32 gen, unsigned long src, const u8 *val);	/* atomic */
+bool vukp_copy_needed(void);	/* atomic, vukp_lock held */
 void vukp_restore_all(void);	/* under vukp_lock */
 const char *vukp_err_str(u8 err);
 
@@ -194,15 +206,18 @@ struct vukp_probe_stat {
 	const char *symbol;
 	unsigned long hits;
 	unsigned long nmissed;
+	bool enabled;
 };
 
-#define VUKP_NUM_PROBES 4
+#define VUKP_NUM_PROBES 3
 
 int vukp_probes_register(const struct module *nv, const char **failed);
 void vukp_probes_enable(void);
+void vukp_copy_probe_update(void);
+void vukp_copy_probe_idle(void);	/* atomic */
+void vukp_probes_flush(void);
 void vukp_probes_unregister(void);
 void vukp_probes_stats(struct vukp_probe_stat *st);
-bool vukp_rm_drain(unsigned int timeout_ms);
 
 /* ---- arming state (main.c) and status (status.c) ---- */
 

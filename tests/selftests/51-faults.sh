@@ -1,0 +1,304 @@
+#!/bin/sh
+# Fault injection: after each fault, nothing changed (table checksum), a
+# clear message or the right behaviour.
+#   - probed symbols missing: 21-module-refusal (omit-<symbol> for the four
+#     probed ones, nosac, nomagicstart); here: the symbols the module does
+#     not probe may be missing;
+#   - corrupted tables (mock variants): a pointer outside nvidia, a huge
+#     num_blocks, bad signatures, a list without its terminator;
+#   - read order (mock fault knob): key never read, magic read twice, a
+#     second GPU whose key arrives first, aperture remapped between magic
+#     and key;
+#   - allocation failures (kernels with /proc/self/fail-nth, i.e. debug):
+#     every allocation of `insmod vgpu_unlock_kp` with nvidia loaded, and of
+#     `insmod nvidia` with vgpu_unlock_kp loaded (the module notifier path),
+#     failed in turn.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/mocklib.sh"
+
+FAULT=/proc/driver/nvidia-mock/fault
+FAILNTH=$VUKP_BIN/vukp-failnth
+KP_KO=$VUKP_KO/vgpu_unlock_kp.ko
+REPORT='BUG:|WARNING:|Oops|KASAN|suspicious RCU|circular locking|sleeping function|possible recursive locking|inconsistent lock state|general protection|Kernel panic'
+BAD="$REPORT|Call Trace"
+
+kernel_clean() { # DESC: no kernel report since the last dmesg_mark
+	expect_eq "$1: no kernel report" "" "$(dmesg_since_mark | grep -E "$BAD")"
+}
+tables_field() { sed -n "s/^tables.* $1=\([0-9]*\).*/\1/p" $KP_STATUS; }
+nv_state() { sed -n 's/^nvidia state=\([a-z]*\).*/\1/p' $KP_STATUS; }
+nv_reason() { sed -n 's/^nvidia state=refused.* reason="\(.*\)"$/\1/p' $KP_STATUS; }
+fault() { echo "$1" >$FAULT; }
+
+[ -f "$KP_KO" ] || skip_all "vgpu_unlock_kp.ko not built"
+
+# ---- the driver lacks a function the module does not probe: no effect --
+for sym in os_memcpy_from_user os_memcpy_to_user nvidia_unlocked_ioctl; do
+	v=omit-$sym
+	nv_load $v || continue
+	s=$(nv_checksum)
+	kp_load || { nv_unload; continue; }
+	expect_eq "[$v] not probed: armed anyway" armed "$(nv_state)"
+	expect_start "[$v] 1080 Ti unlocked" 0x0 $GPU_1080 "GRID P40-1Q" -r -k
+	kp_unload
+	expect_eq "[$v] checksum restored" "$s" "$(nv_checksum)"
+	nv_unload
+done
+
+# ---- read-order faults (default tables) -----------------------------------
+dmesg_mark
+nv_load default || finish
+s=$(nv_checksum)
+kp_load || finish
+ref_slots=$(tables_field slots)
+ref_entries=$(tables_field vgpu_entries)
+
+fault key_never
+expect_start "key never read: 1080 Ti refused" 0x56 $GPU_1080 "GRID P40-1Q" -r -k
+kp_gpu $GPU_1080 | grep -q "state=key-wait" && ok "key never read: 1080 Ti waits for its key" ||
+	fail "key never read: 1080 Ti waits for its key" "$(cat $KP_STATUS)"
+expect_eq "key never read: no slot used" 0 "$(tables_field slots_used)"
+expect_eq "key never read: tables unchanged" "$s" "$(nv_checksum)"
+fault none
+expect_start "key read again: 1080 Ti unlocked" 0x0 $GPU_1080 "GRID P40-1Q" -r -k
+kp_unload
+expect_eq "key never read, then read: checksum restored" "$s" "$(nv_checksum)"
+
+kp_load || finish
+fault magic_twice
+expect_types "magic read twice: 1080 Ti accepts P40 types" $GPU_1080 "GRID P40-1Q" "GRID P40-12C"
+expect_types "magic read twice: 2080 Ti accepts RTX 6000 types" $GPU_2080 "GRID RTX6000-1Q"
+fault key_first
+expect_types "second GPU's key read before its magic: 1080 Ti still unlocked" $GPU_1080 "GRID P40-24Q"
+kp_unload
+expect_eq "magic twice, key first: checksum restored" "$s" "$(nv_checksum)"
+
+kp_load || finish
+fault none
+expect_start "before key_first: 1080 Ti unlocked" 0x0 $GPU_1080 "GRID P40-1Q" -r -k
+fault key_first
+expect_start "key_first: second GPU (2080 Ti) unlocked" 0x0 $GPU_2080 "GRID RTX6000-1Q" -r -k
+expect_start "key_first: first GPU still unlocked" 0x0 $GPU_1080 "GRID P40-24Q" -r -k
+expect_start "key_first: native P40 unaffected" 0x0 $GPU_P40 "GRID P40-2Q" -r
+fault none
+kp_unload
+expect_eq "key_first: checksum restored" "$s" "$(nv_checksum)"
+
+# Remapped 40 times (the module caches 32 mappings): every key read comes
+# through a mapping made after the magic's, and the old one is gone.
+kp_load || finish
+fault unmap_between
+bad=
+for i in $(seq 40); do
+	st=$(vgpu_start $GPU_1080 "GRID P40-1Q" -r -k)
+	[ "$st" = 0x0 ] || bad="$bad [$i: $st]"
+	[ $((i % 10)) = 0 ] || continue
+	st=$(vgpu_start $GPU_2080 "GRID RTX6000-1Q" -r -k)
+	[ "$st" = 0x0 ] || bad="$bad [2080 Ti $i: $st]"
+done
+expect_eq "aperture remapped between magic and key (40 starts): unlocked every time" "" "$bad"
+fault none
+expect_start "after the remaps: 1080 Ti unlocked" 0x0 $GPU_1080 "GRID P40-12C" -r -k
+expect_start "after the remaps: native P40 works" 0x0 $GPU_P40 "GRID P40-1Q" -r
+kp_unload
+expect_eq "remaps: checksum restored" "$s" "$(nv_checksum)"
+expect_start "remaps, module unloaded: 1080 Ti refused" 0x56 $GPU_1080 "GRID P40-1Q" -r -k
+nv_unload
+kernel_clean "read-order faults"
+
+# ---- corrupted tables -----------------------------------------------------
+# The module checks every pointer against nvidia's data before it follows
+# it: an invalid triplet ends a walk where it is (walks start from every
+# sacrificial entry, so entries beyond it are still found from the other
+# side).  Sacrificial slots are
+# found from their own magic, so every corruption here leaves the unlock
+# working with the valid slots (none of these entries is one the unlock
+# needs).  The checksum proves nothing of nvidia was left changed.
+corrupt() { # VARIANT WHAT
+	v=$1
+	dmesg_mark
+	nv_load "$v" || return
+	s=$(nv_checksum)
+	if ! kp_load; then
+		nv_unload
+		return
+	fi
+	expect_eq "[$v] $2: armed" armed "$(nv_state)"
+	diag "$(grep '^tables' $KP_STATUS)"
+	expect_types "[$v] 1080 Ti accepts P40 types" $GPU_1080 "GRID P40-1Q" "GRID P40-24Q" "GRID P40-12C"
+	expect_types "[$v] 2080 Ti accepts RTX 6000 types" $GPU_2080 "GRID RTX6000-1Q" "GRID RTX6000-24A"
+	expect_start "[$v] native P40 works" 0x0 $GPU_P40 "GRID P40-2Q" -r
+	e=$(tables_field vgpu_entries) n=$(tables_field slots)
+	kp_unload
+	expect_eq "[$v] checksum restored" "$s" "$(nv_checksum)"
+	expect_start "[$v] 1080 Ti refused after rmmod" 0x56 $GPU_1080 "GRID P40-1Q" -r -k
+	nv_unload
+	kernel_clean "[$v]"
+}
+corrupt ptr-outside "an entry's record pointer outside nvidia"
+[ "$e" -lt "$ref_entries" ] && ok "[ptr-outside] the bad entry is left out, never followed ($e of $ref_entries entries)" ||
+	fail "[ptr-outside] the bad entry is left out, never followed" "vgpu_entries=$e, default $ref_entries"
+corrupt huge-blocks "an entry's num_blocks 255"
+[ "$e" -lt "$ref_entries" ] && ok "[huge-blocks] the bad entry is left out, its record never read ($e of $ref_entries entries)" ||
+	fail "[huge-blocks] the bad entry is left out, its record never read" "vgpu_entries=$e, default $ref_entries"
+corrupt bad-sig "three sacrificial entries with a bad signature"
+expect_eq "[bad-sig] every sacrificial slot usable (the module re-signs them)" "$ref_slots" "$n"
+corrupt no-terminator "the vGPU list without its terminator"
+expect_eq "[no-terminator] the walk stops at the list's end" "$ref_entries" "$e"
+
+# ---- allocation failures (fail-nth) ---------------------------------------
+if [ ! -w /proc/self/fail-nth ] || [ ! -x "$FAILNTH" ] || [ ! -d /sys/kernel/debug/failslab ]; then
+	skip "allocation failures" "no /proc/self/fail-nth (kernel without CONFIG_FAULT_INJECTION)"
+	finish
+fi
+for d in /sys/kernel/debug/failslab /sys/kernel/debug/fail_page_alloc; do
+	[ -d $d ] || continue
+	echo N >$d/ignore-gfp-wait	# GFP_KERNEL allocations count too
+	echo 0 >$d/verbose		# no stack dump per injected failure
+done
+# Allocation failure warnings (vmalloc's) dump a stack: only reports count.
+SWEEP_BUDGET=${SWEEP_BUDGET:-240}
+
+# One run: N -> CLS (class of the outcome; "done" when nothing was injected)
+fn_insmod_kp() {
+	out=$("$FAILNTH" "$1" "$KP_KO")
+	msgs=$(dmesg -c)
+	r=$(echo "$msgs" | grep -E "$REPORT")
+	[ -z "$r" ] || fail "insmod vgpu_unlock_kp, allocation $1 failed: no kernel report" "$r"
+	case $out in
+	rc=0*)
+		CLS=$(nv_state)
+		if [ "$CLS" = refused ]; then
+			CLS="refused: $(nv_reason)"
+			echo "$msgs" | grep -q "nothing armed, nothing changed" ||
+				fail "allocation $1: refusal printed" "$msgs"
+		elif [ "$CLS" != armed ]; then
+			fail "allocation $1: armed or refused" "$(cat $KP_STATUS)"
+		fi
+		rmmod vgpu_unlock_kp || fail "allocation $1: rmmod vgpu_unlock_kp"
+		;;
+	rc=-1*)
+		CLS="insmod fails: ${out#*errno=}"
+		CLS=${CLS% injected=*}
+		! mod_loaded vgpu_unlock_kp || fail "allocation $1: failed insmod left the module loaded"
+		;;
+	*) fail "vukp-failnth $1" "$out"; CLS=error ;;
+	esac
+	[ "$(nv_checksum)" = "$s" ] || fail "allocation $1 ($CLS): tables unchanged" "$(nv_checksum) != $s"
+	case $out in *injected=yes) injected=$((injected + 1)) ;; *injected=no) CLS="done" ;; esac
+}
+
+fn_insmod_nv() {
+	out=$("$FAILNTH" "$1" "$VUKP_KO/nvidia-default.ko")
+	msgs=$(dmesg -c)
+	r=$(echo "$msgs" | grep -E "$REPORT")
+	[ -z "$r" ] || fail "insmod nvidia, allocation $1 failed: no kernel report" "$r"
+	case $out in
+	rc=0*)
+		CLS=$(nv_state)
+		if [ "$CLS" = refused ]; then
+			CLS="refused: $(nv_reason)"
+			echo "$msgs" | grep -q "nothing armed, nothing changed" ||
+				fail "nvidia allocation $1: refusal printed" "$msgs"
+			st=$(vgpu_start $GPU_1080 "GRID P40-1Q" -r -k)
+			[ "$st" = 0x56 ] || fail "nvidia allocation $1: refused, 1080 Ti not unlocked" "$st"
+		elif [ "$CLS" != armed ]; then
+			fail "nvidia allocation $1: armed or refused" "$(cat $KP_STATUS)"
+		fi
+		rmmod nvidia || fail "nvidia allocation $1: rmmod nvidia"
+		;;
+	rc=-1*)
+		CLS="insmod nvidia fails: ${out#*errno=}"
+		CLS=${CLS% injected=*}
+		! mod_loaded nvidia || fail "nvidia allocation $1: failed insmod left nvidia loaded"
+		;;
+	*) fail "vukp-failnth $1" "$out"; CLS=error ;;
+	esac
+	[ "$(nv_state)" = absent ] || fail "nvidia allocation $1 ($CLS): module back to absent" "$(cat $KP_STATUS)"
+	case $out in *injected=yes) injected=$((injected + 1)) ;; *injected=no) CLS="done" ;; esac
+}
+
+# sweep FN: N = 1, 2, ... until a run with nothing injected.  Runs of one
+# outcome (a loop allocating hundreds of kretprobe instances) are crossed
+# with growing odd steps; where the outcome changes, a bisection finds a
+# first N of the new outcome and the walk goes on one by one from there.
+# A failure the kernel absorbs ("armed": kmemleak's own object allocation
+# after every allocation, which falls back to its pool; kvmalloc falling
+# back to vmalloc) does not count as a change of outcome.
+sweep() {
+	fn=$1 n=1 step=1 same=0 prev= last=0 runs=0 injected=0 t0=$(date +%s)
+	SITES=
+	while :; do
+		if [ $(($(date +%s) - t0)) -ge "$SWEEP_BUDGET" ]; then
+			SITES="$SITES
+stopped at N=$n after ${SWEEP_BUDGET}s"
+			break
+		fi
+		$fn $n
+		runs=$((runs + 1))
+		c=$CLS
+		[ "$c" = armed ] && [ -n "$prev" ] && c=$prev
+		if [ "$c" != "$prev" ] && [ $step -gt 1 ]; then
+			lo=$last hi=$n
+			while [ $((hi - lo)) -gt 1 ]; do
+				mid=$(((lo + hi) / 2))
+				$fn $mid
+				runs=$((runs + 1))
+				if [ "$CLS" = "$prev" ] || [ "$CLS" = armed ]; then
+					lo=$mid
+				else
+					hi=$mid c=$CLS
+				fi
+			done
+			n=$hi step=1 same=0
+		fi
+		[ "$c" = "$prev" ] || SITES="$SITES
+N=$n: $c"
+		[ "$c" = done ] && break
+		if [ "$c" = "$prev" ]; then same=$((same + 1)); else same=0; fi
+		prev=$c last=$n
+		if [ $same -ge 8 ]; then
+			step=$((step * 2 + 1))
+			[ $step -le 127 ] || step=127
+		else
+			step=1
+		fi
+		n=$((n + step))
+	done
+	SWEPT=$n
+}
+
+nv_load default || finish
+s=$(nv_checksum)
+dmesg -c >/dev/null
+sweep fn_insmod_kp
+diag "insmod vgpu_unlock_kp with nvidia loaded: $runs runs, $injected allocation failures injected, outcomes by first N:$SITES"
+echo "# faults: insmod vgpu_unlock_kp: $runs runs, $injected failures injected, up to allocation $SWEPT"
+case $SITES in *"stopped at"*) fail "allocation failures at insmod: sweep finished in ${SWEEP_BUDGET}s" ;;
+*) ok "allocation failures at insmod vgpu_unlock_kp ($injected injected): nothing changed, module armed, refused or not loaded" ;; esac
+case $SITES in *"refused: "*) ok "allocation failures in the module's arming seen (refusals)" ;;
+*) fail "allocation failures in the module's arming seen (refusals)" "$SITES" ;; esac
+kp_load || finish
+expect_types "after the sweep: 1080 Ti unlocked" $GPU_1080 "GRID P40-1Q"
+kp_unload
+expect_eq "after the sweep: checksum restored" "$s" "$(nv_checksum)"
+nv_unload
+
+kp_load || finish
+dmesg -c >/dev/null
+sweep fn_insmod_nv
+diag "insmod nvidia with vgpu_unlock_kp loaded: $runs runs, $injected allocation failures injected, outcomes by first N:$SITES"
+echo "# faults: insmod nvidia (module notifier): $runs runs, $injected failures injected, up to allocation $SWEPT"
+case $SITES in *"stopped at"*) fail "allocation failures at insmod nvidia: sweep finished in ${SWEEP_BUDGET}s" ;;
+*) ok "allocation failures at insmod nvidia ($injected injected): module armed, refused or back to absent" ;; esac
+case $SITES in *"refused: "*) ok "allocation failures in the notifier's arming seen (refusals)" ;;
+*) fail "allocation failures in the notifier's arming seen (refusals)" "$SITES" ;; esac
+nv_load default || finish
+expect_eq "after the sweep: armed by the notifier" armed "$(nv_state)"
+expect_types "after the sweep: 1080 Ti unlocked" $GPU_1080 "GRID P40-1Q"
+kp_unload
+nv_unload
+for d in /sys/kernel/debug/failslab /sys/kernel/debug/fail_page_alloc; do
+	[ -d $d ] && echo Y >$d/ignore-gfp-wait
+done
+finish
