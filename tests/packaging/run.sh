@@ -229,7 +229,7 @@ if [ -f "$MOCK/nvidia-default.ko" ]; then
 	rc_is "check --nvidia-ko mock default: exit 0" def 0
 	has "mock default: vGPU host tables present" "$T/def.out" '^PASS +driver +vGPU host tables present'
 	has "mock default: version 580.82.02 from .modinfo" "$T/def.out" 'nvidia 580\.82\.02 \(branch R580'
-	if [ "$(grep -Ec '^PASS +symbols +(os_mem_copy|os_map_kernel_space|os_unmap_kernel_space|rm_ioctl) present' "$T/def.out")" = 4 ]; then
+	if [ "$(grep -Ec '^PASS +symbols +(os_mem_copy|os_map_kernel_space|os_unmap_kernel_space) present' "$T/def.out")" = 3 ]; then
 		ok "mock default: all four probed symbols present"
 	else nok "mock default: all four probed symbols present" "$(cat "$T/def.out")"; fi
 	run_chk omit $CHK --only driver,symbols --nvidia-ko "$MOCK/nvidia-omit-os_mem_copy.ko"
@@ -257,7 +257,7 @@ PLAIN=$(cat "$T/built-ko" 2>/dev/null)
 if [ -n "$PLAIN" ]; then
 	run_chk plain $CHK --only driver,symbols --nvidia-ko "$PLAIN"
 	has "plain module (vgpu_unlock_kp.ko, holds the markers unreferenced): not a vGPU host driver" "$T/plain.out" '^FAIL +driver +not a vGPU host driver'
-	has "plain module: probed symbols missing" "$T/plain.out" '^FAIL +symbols +rm_ioctl missing'
+	has "plain module: probed symbols missing" "$T/plain.out" '^FAIL +symbols +os_mem_copy missing'
 	run_chk plainj $CHK --json --only driver,symbols --nvidia-ko "$PLAIN"
 	json_ok "--json output parses (plain module)" plainj
 else
@@ -297,10 +297,10 @@ has "fixture: kprobes config read from /boot/config-K" "$T/k.out" "^PASS +kernel
 has "fixture: symbols read from kallsyms, local t accepted" "$T/k.out" '^PASS +symbols +os_map_kernel_space present \(kallsyms\)'
 has "fixture: mdev available but not loaded is a WARN" "$T/k.out" '^WARN +vfio +not loaded: mdev'
 has "fixture: IOMMU dmar0" "$T/k.out" '^PASS +iommu +IOMMU enabled \(dmar0\)'
-grep -v rm_ioctl "$F/proc/kallsyms" >"$T/kallsyms-norm"
+grep -v 'T os_mem_copy' "$F/proc/kallsyms" >"$T/kallsyms-norm"
 run_chk k2 "${FX[@]}" VUKP_KALLSYMS="$T/kallsyms-norm" $CHK --only symbols
-rc_is "fixture: kallsyms without rm_ioctl: exit 1" k2 1
-has "fixture: kallsyms without rm_ioctl: rm_ioctl missing" "$T/k2.out" '^FAIL +symbols +rm_ioctl missing \(kallsyms\)'
+rc_is "fixture: kallsyms without os_mem_copy: exit 1" k2 1
+has "fixture: kallsyms without os_mem_copy: os_mem_copy missing" "$T/k2.out" '^FAIL +symbols +os_mem_copy missing \(kallsyms\)'
 printf 'CONFIG_KPROBES=y\n# CONFIG_KRETPROBES is not set\n' >"$T/cfg"
 cp "$T/cfg" "$F/boot/config-$K"
 run_chk k3 "${FX[@]}" $CHK --only kernel
