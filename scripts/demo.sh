@@ -33,8 +33,8 @@ spin() { # MESSAGE CMD...: run CMD with a progress indicator, log on failure
 
 spin "installing packages (QEMU, kernels, toolchain)" "$top/tests/qemu/deps.sh"
 spin "building and booting Linux $kernel under QEMU with three mock GPUs" \
-	"$top/tests/qemu/run.sh" "$kernel" --tests 'demo*'
+	"$top/tests/qemu/run.sh" "$kernel" --tests '95-demo'
 echo
 # The guest's story, without the kernel's own log lines.
-sed -n '/^# suite: demo/,/^# demo.sh:/p' "$top/build/$kernel/console.log" |
+sed -n '/^# suite: 95-demo/,/^# 95-demo.sh:/p' "$top/build/$kernel/console.log" |
 	grep -av -e '^\[ *[0-9][0-9.]*\]' -e '^# suite' | tr -d '\r'

@@ -80,6 +80,15 @@ dkms_tests() {
 		t "dkms install -k $k" dkms install -m vgpu_unlock_kp -v "$VERSION" -k "$k" "${D[@]}"
 		f=$(find "/lib/modules/$k/updates/dkms" -name 'vgpu_unlock_kp.ko*' 2>/dev/null | head -n1)
 		if [ -n "$f" ]; then ok "$k: installed as ${f#/lib/modules/"$k"/}"; else nok "$k: module installed under /lib/modules/$k/updates/dkms/"; fi
+		# Keep the DKMS-built module for the guest test 22-dkms (it loads it in QEMU).
+		if [ -n "$f" ]; then
+			mkdir -p "$TOP/build/dkms/$k"
+			case $f in
+			*.xz) xz -dc "$f" >"$TOP/build/dkms/$k/vgpu_unlock_kp.ko" ;;
+			*.zst) zstd -qdc "$f" >"$TOP/build/dkms/$k/vgpu_unlock_kp.ko" ;;
+			*) cp "$f" "$TOP/build/dkms/$k/vgpu_unlock_kp.ko" ;;
+			esac
+		fi
 		v=$(modinfo -F version "$f" 2>/dev/null)
 		if [ "$v" = "$VERSION" ]; then ok "$k: modinfo version $v"; else nok "$k: modinfo version '$v' is not '$VERSION' (Kbuild's VUKP_VERSION does not come from VERSION?)"; fi
 		find "$T/dkms/vgpu_unlock_kp/$VERSION/$k" -path '*/module/vgpu_unlock_kp.ko*' 2>/dev/null | head -n1 >"$T/built-ko"

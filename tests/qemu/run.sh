@@ -135,6 +135,11 @@ if [ -f "$repo/Kbuild" ]; then
 		logged "vgpu_unlock_kp.ko" make -C "$kbuild" M="$src" modules; then
 		cp "$src/vgpu_unlock_kp.ko" "$ko/"
 	fi
+	# The module as DKMS built and installed it (tests/packaging), if any.
+	rm -f "$ko/dkms-vgpu_unlock_kp.ko"
+	if [ -n "${kdir:-}" ] && [ -f "$repo/build/dkms/${kdir##*/}/vgpu_unlock_kp.ko" ]; then
+		cp "$repo/build/dkms/${kdir##*/}/vgpu_unlock_kp.ko" "$ko/dkms-vgpu_unlock_kp.ko"
+	fi
 else
 	say "note: no top-level Kbuild yet, vgpu_unlock_kp.ko not built"
 fi

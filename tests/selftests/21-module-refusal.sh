@@ -30,8 +30,21 @@ refused() { # VARIANT PATTERN
 
 refused nosac "sacrificial"
 refused nomagicstart "not a vGPU|no vGPU host tables|magic_start"
-for sym in os_mem_copy os_map_kernel_space os_unmap_kernel_space rm_ioctl; do
+for sym in os_mem_copy os_map_kernel_space os_unmap_kernel_space; do
 	refused omit-$sym "$sym"
+done
+
+# Symbols of section 3 the module does not probe: their absence is harmless.
+for sym in rm_ioctl nvidia_unlocked_ioctl os_memcpy_to_user; do
+	nv_load omit-$sym || continue
+	s=$(nv_checksum)
+	kp_load || { nv_unload; continue; }
+	grep -q "state=armed" $KP_STATUS && ok "[omit-$sym] not probed: still armed" ||
+		fail "[omit-$sym] not probed: still armed" "$(cat $KP_STATUS)"
+	expect_start "[omit-$sym] 1080 Ti unlocked" 0x0 $GPU_1080 "GRID P40-1Q" -r -k
+	kp_unload
+	expect_eq "[omit-$sym] tables restored" "$s" "$(nv_checksum)"
+	nv_unload
 done
 
 # The module notifier path: module first, then a driver lacking a symbol.
