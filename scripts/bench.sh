@@ -20,6 +20,7 @@ case ${1:-} in
 --host-only) qemu=0 ;;
 --qemu-only) host=0 ;;
 '') ;;
+-h | --help) sed -n '2,12s/^# \{0,1\}//p' "$0"; exit 0 ;;
 *) sed -n '2,12s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
 esac
 out=$repo/build/bench

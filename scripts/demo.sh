@@ -4,6 +4,13 @@
 # driver, the module, the shim and the mock daemons for the Debian 6.12
 # kernel, boots it under QEMU and prints the story.
 set -euo pipefail
+case ${1:-} in
+-h | --help)
+	echo "usage: scripts/demo.sh (make demo)  [DEMO_KERNEL=6.1|6.12]"
+	echo "Shows the whole unlock against three mock GPUs in QEMU: the daemon and the"
+	echo "kernel refuse the consumer GPUs, then vgpu_unlock_kp and the shim unlock them."
+	exit 0 ;;
+esac
 top=$(cd "$(dirname "$0")/.." && pwd)
 kernel=${DEMO_KERNEL:-6.12}
 

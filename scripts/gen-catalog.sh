@@ -3,6 +3,11 @@
 # data/vgpu-types.csv (the one source of truth for both tables).
 # Usage: scripts/gen-catalog.sh [repo-dir] > include/vukp_catalog.h
 set -eu
+case ${1:-} in
+-h | --help)
+	echo "usage: scripts/gen-catalog.sh [repo-dir] > include/vukp_catalog.h"
+	exit 0 ;;
+esac
 top=${1:-$(dirname "$0")/..}
 map=$top/data/gpu-id-map.csv
 types=$top/data/vgpu-types.csv
