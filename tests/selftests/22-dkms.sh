@@ -6,10 +6,11 @@
 
 KO=$VUKP_KO/dkms-vgpu_unlock_kp.ko
 [ -f "$KO" ] || skip_all "no DKMS-built module for $(uname -r) (the packaging suite builds one for Debian 6.1 and 6.12)"
-expect_eq "DKMS module built for this kernel" "$(uname -r)" "$(modinfo -F vermagic "$KO" | cut -d' ' -f1)"
 nv_load default || finish
 s=$(nv_checksum)
+# insmod checks the vermagic: loading proves it was built for this kernel.
 load_mod "$KO" || finish
+ok "DKMS-built module loads on $(uname -r)"
 grep -q "state=armed" $KP_STATUS && ok "DKMS module armed" || fail "DKMS module armed" "$(cat $KP_STATUS)"
 expect_start "DKMS module: 1080 Ti accepts a P40 type" 0x0 $GPU_1080 "GRID P40-1Q" -r -k
 kp_unload
