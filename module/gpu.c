@@ -76,20 +76,26 @@ static bool vukp_cache_phys(unsigned long va, u64 *phys)
 	unsigned int seq, i;
 	bool hit;
 
-	do {
-		seq = read_seqcount_begin(&vukp_map_seq);
-		hit = false;
-		for (i = 0; i < VUKP_MAX_MAPS; i++) {
-			unsigned long m = READ_ONCE(vukp_maps[i].va);
+	/*
+	 * One try, never a spin: this runs in the probe handler, which on a
+	 * kernel without ftrace entries is an int3 (NMI-like) context.  A
+	 * write in progress is a miss; the caller then walks the page tables,
+	 * which it does anyway to confirm a hit.
+	 */
+	seq = raw_read_seqcount(&vukp_map_seq);
+	if (seq & 1)
+		return false;
+	hit = false;
+	for (i = 0; i < VUKP_MAX_MAPS; i++) {
+		unsigned long m = READ_ONCE(vukp_maps[i].va);
 
-			if (m && va >= m && va - m < READ_ONCE(vukp_maps[i].size)) {
-				*phys = READ_ONCE(vukp_maps[i].phys) + (va - m);
-				hit = true;
-				break;
-			}
+		if (m && va >= m && va - m < READ_ONCE(vukp_maps[i].size)) {
+			*phys = READ_ONCE(vukp_maps[i].phys) + (va - m);
+			hit = true;
+			break;
 		}
-	} while (read_seqcount_retry(&vukp_map_seq, seq));
-	return hit;
+	}
+	return hit && !read_seqcount_retry(&vukp_map_seq, seq);
 }
 
 static int vukp_phys_gpu(u64 phys, u64 len, u32 *gen)
