@@ -632,7 +632,7 @@ fail:
 void vukp_on_read(int gi, u32 gen, unsigned long src, const u8 *val)
 {
 	struct vukp_gpu *g = &vukp_gpus[gi];
-	u64 t0 = ktime_get_ns();
+	u64 t0 = ktime_get_mono_fast_ns();
 	const struct vukp_board *bd;
 	unsigned int nb, installs;
 	bool idle = false;
@@ -653,7 +653,7 @@ void vukp_on_read(int gi, u32 gen, unsigned long src, const u8 *val)
 	else
 		vukp_on_key(g, val);
 	if (!bd && vukp_installs != installs)
-		vukp_patch_timed(ktime_get_ns() - t0);
+		vukp_patch_timed(ktime_get_mono_fast_ns() - t0);
 	idle = !vukp_copy_needed();
 out:
 	raw_spin_unlock_irqrestore(&vukp_lock, flags);

@@ -122,23 +122,6 @@ static const struct vukp_probe vukp_probe_tab[VUKP_NUM_PROBES] = {
 	},
 };
 
-/*
- * A kprobe with a post handler is never optimized into a jump.  Without
- * ftrace entries (e.g. the debug kernel) every probe here is an int3 one,
- * and an optimized probe that nvidia's removal catches while it is being
- * unoptimized stays in the kernel's table for good: the next nvidia at the
- * same address can never be probed (WARNING in register_kprobe()).  The
- * plain kprobes get this empty post handler; the kretprobe gets a disabled
- * guard kprobe carrying it at the same address.
- */
-static void vukp_nop_post(struct kprobe *kp, struct pt_regs *regs,
-			  unsigned long flags)
-{
-}
-
-static struct kprobe vukp_guard;
-static bool vukp_guarded;
-
 static struct kretprobe vukp_rps[VUKP_NUM_PROBES];
 static struct kprobe vukp_kps[VUKP_NUM_PROBES];
 static char vukp_names[VUKP_NUM_PROBES][MODULE_NAME_LEN + 32];
@@ -254,7 +237,6 @@ int vukp_probes_register(const struct module *nv, const char **failed)
 			ret = register_kretprobe(&vukp_rps[i]);
 		} else {
 			vukp_kps[i].pre_handler = p->pre;
-			vukp_kps[i].post_handler = vukp_nop_post;
 			ret = register_kprobe(&vukp_kps[i]);
 		}
 		if (ret) {
@@ -266,18 +248,6 @@ int vukp_probes_register(const struct module *nv, const char **failed)
 		vukp_registered[i] = true;
 		vukp_missed[i] = 0;
 	}
-	memset(&vukp_guard, 0, sizeof(vukp_guard));
-	vukp_guard.symbol_name = vukp_names[VUKP_P_MAP];
-	vukp_guard.post_handler = vukp_nop_post;
-	vukp_guard.flags = KPROBE_FLAG_DISABLED;
-	ret = register_kprobe(&vukp_guard);
-	if (ret) {
-		*failed = vukp_probe_tab[VUKP_P_MAP].symbol;
-		for (i = VUKP_NUM_PROBES - 1; i >= 0; i--)
-			vukp_unregister(i);
-		return ret;
-	}
-	vukp_guarded = true;
 	return 0;
 }
 
@@ -307,9 +277,6 @@ void vukp_probes_unregister(void)
 	WRITE_ONCE(vukp_copy_on, false);
 	for (i = VUKP_NUM_PROBES - 1; i >= 0; i--)
 		vukp_unregister(i);
-	if (vukp_guarded)	/* after the kretprobe it guards */
-		unregister_kprobe(&vukp_guard);
-	vukp_guarded = false;
 	for (i = 0; i < VUKP_NUM_PROBES; i++)
 		if (vukp_missed[i])
 			pr_info("probe on %s missed %lu hits\n",
