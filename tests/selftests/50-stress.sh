@@ -23,14 +23,17 @@ done
 [ "$secs" -le $((VUKP_TIMEOUT - 30)) ] || secs=$((VUKP_TIMEOUT - 30))
 BAD='BUG:|WARNING:|Oops|KASAN|suspicious RCU|circular locking|sleeping function|possible recursive locking|inconsistent lock state|general protection|Kernel panic|Call Trace|RM calls still in flight'
 
-# Known bug, open: on Debian 6.12 this stress crashes the guest (an
-# os_mem_copy call jumps to address 0 a few seconds in, with the module
-# cycling or merely loaded while nvidia cycles); 6.1 and the debug kernel
-# pass.  See docs/reliability.md.  Skipped on 6.12 until it is fixed, so
-# that the rest of the 6.12 evidence is gathered.
-case $(uname -r) in
-6.12.*) [ "${VUKP_STRESS_612:-}" = 1 ] || skip_all "known crash on 6.12 under stress (docs/reliability.md)" ;;
-esac
+# Known bug, open: under this stress (RM calls on all GPUs while
+# vgpu_unlock_kp and nvidia cycle) an os_mem_copy call can jump to address
+# 0 and kill the guest; seen on Debian 6.12 every run, on 6.1 and the debug
+# kernel intermittently.  See docs/reliability.md.  Skipped until fixed
+# (boot with vukp.stress=1 to run it), so that the rest of the evidence is
+# gathered.
+force=
+for arg in $(cat /proc/cmdline); do
+	case $arg in vukp.stress=1) force=1 ;; esac
+done
+[ -n "$force" ] || skip_all "known open crash under stress (docs/reliability.md)"
 keep=
 nv_load default || finish
 dmesg_mark
