@@ -167,15 +167,15 @@ void vukp_map_add(unsigned long va, u64 phys, u64 size)
 	unsigned long flags;
 	unsigned int i;
 
-	raw_spin_lock_irqsave(&vukp_map_lock, flags);
+	vukp_probe_lock(&vukp_map_lock, flags);
 	for (i = 0; i < VUKP_MAX_MAPS; i++) {
 		if (vukp_maps[i].va)
 			continue;
-		write_seqcount_begin(&vukp_map_seq);
+		raw_write_seqcount_begin(&vukp_map_seq);
 		WRITE_ONCE(vukp_maps[i].size, size);
 		WRITE_ONCE(vukp_maps[i].phys, phys);
 		WRITE_ONCE(vukp_maps[i].va, va);
-		write_seqcount_end(&vukp_map_seq);
+		raw_write_seqcount_end(&vukp_map_seq);
 		break;
 	}
 	raw_spin_unlock_irqrestore(&vukp_map_lock, flags);
@@ -186,13 +186,13 @@ void vukp_map_del(unsigned long va)
 	unsigned long flags;
 	unsigned int i;
 
-	raw_spin_lock_irqsave(&vukp_map_lock, flags);
+	vukp_probe_lock(&vukp_map_lock, flags);
 	for (i = 0; i < VUKP_MAX_MAPS; i++) {
 		if (vukp_maps[i].va != va)
 			continue;
-		write_seqcount_begin(&vukp_map_seq);
+		raw_write_seqcount_begin(&vukp_map_seq);
 		WRITE_ONCE(vukp_maps[i].va, 0);
-		write_seqcount_end(&vukp_map_seq);
+		raw_write_seqcount_end(&vukp_map_seq);
 	}
 	raw_spin_unlock_irqrestore(&vukp_map_lock, flags);
 }

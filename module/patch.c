@@ -638,7 +638,7 @@ void vukp_on_read(int gi, u32 gen, unsigned long src, const u8 *val)
 	bool idle = false;
 	unsigned long flags;
 
-	raw_spin_lock_irqsave(&vukp_lock, flags);
+	vukp_probe_lock(&vukp_lock, flags);
 	if (vukp_stopping || !READ_ONCE(g->active) || g->gen != gen)
 		goto out;
 	g->reads++;

@@ -15,8 +15,7 @@
  */
 #include <linux/kprobes.h>
 #include <linux/percpu.h>
-#include <linux/delay.h>
-#include <linux/jiffies.h>
+#include <linux/irq_work.h>
 #include <linux/workqueue.h>
 #include "vukp.h"
 
@@ -149,11 +148,19 @@ static void vukp_copy_work_fn(struct work_struct *work)
 
 static DECLARE_WORK(vukp_copy_work, vukp_copy_work_fn);
 
+/* schedule_work() takes locks: not from an int3 handler (NMI context) */
+static void vukp_copy_iw_fn(struct irq_work *iw)
+{
+	schedule_work(&vukp_copy_work);
+}
+
+static DEFINE_IRQ_WORK(vukp_copy_iw, vukp_copy_iw_fn);
+
 /* A handler found the probe no longer needed (atomic, no lock held). */
 void vukp_copy_probe_idle(void)
 {
 	if (READ_ONCE(vukp_copy_on))
-		schedule_work(&vukp_copy_work);
+		irq_work_queue(&vukp_copy_iw);
 }
 
 /* Enable or disable the os_mem_copy probe as needed; vukp_mutex held. */
@@ -192,6 +199,7 @@ void vukp_copy_probe_update(void)
 /* Module exit, after disarming: no handler can queue the work any more. */
 void vukp_probes_flush(void)
 {
+	irq_work_sync(&vukp_copy_iw);
 	cancel_work_sync(&vukp_copy_work);
 }
 

@@ -170,6 +170,18 @@ struct vukp_model {
 extern struct vukp_model vukp_models[VUKP_MAX_MODELS];
 extern struct vukp_tables vukp_tab;
 extern raw_spinlock_t vukp_lock;
+
+/*
+ * Take @lock in a probe handler.  An int3 probe runs in NMI context on
+ * x86, where lockdep accepts a trylock only; so spin on one.  No critical
+ * section of this module calls a probed function, so the holder is on
+ * another CPU and lets go.
+ */
+#define vukp_probe_lock(lock, flags)				\
+	do {							\
+		while (!raw_spin_trylock_irqsave(lock, flags))	\
+			cpu_relax();				\
+	} while (0)
 extern bool vukp_stopping;
 extern bool vukp_cls_reserved[VUKP_NUM_SACRIFICIAL];
 

@@ -419,7 +419,8 @@ int main(int argc, char **argv)
 	t0 = now();
 	for (i = 0; i < workers; i++)
 		pthread_create(&th[nth++], NULL, worker, (void *)(long)i);
-	pthread_create(&th[nth++], NULL, kp_cycler, NULL);
+	if (strcmp(kp_ko, "none"))	/* -m none: the mock alone, as a baseline */
+		pthread_create(&th[nth++], NULL, kp_cycler, NULL);
 	if (interval > 0)
 		pthread_create(&th[nth++], NULL, nv_cycler, (void *)(long)interval);
 	pthread_create(&th[nth++], NULL, status_reader, NULL);
