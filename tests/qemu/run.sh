@@ -12,7 +12,9 @@
 #   VUKP_STALL         stop QEMU when the console stays silent this long (per-script limit + 60 s):
 #                      the guest's /init prints after every script, so silence means a dead kernel
 #   VUKP_FUSES         directory with gpuN.img (default build/fuses)
-#   VUKP_ACCEL         QEMU accelerator (default tcg; KVM hangs on this project's hosts)
+#   VUKP_ACCEL         QEMU accelerator (default tcg,thread=single: see docs/reliability.md
+#                      on multi-threaded TCG; KVM hangs on this project's hosts)
+#   VUKP_SMP           guest CPUs (default 2)
 #   VUKP_VERBOSE=1     stream the console to stderr while the guest runs
 #   VUKP_APPEND        extra kernel command line words (e.g. vukp.bench=1)
 # Writes build/KERNEL/{console.log,build.log,result}; result holds "PASSED FAILED".
@@ -197,7 +199,7 @@ append="console=ttyS0 panic=-1 panic_on_warn=0 loglevel=7 printk.time=1 log_buf_
 append+="${extra:-} vukp.kernel=$kernel vukp.gpus=${#gpus[@]} vukp.timeout=$per vukp.tests=$tests"
 append+="${VUKP_APPEND:+ $VUKP_APPEND}"
 # shellcheck disable=SC2054 # commas belong to QEMU options
-qemu=(qemu-system-x86_64 -accel "${VUKP_ACCEL:-tcg}" -cpu max -m "$mem" -smp 2
+qemu=(qemu-system-x86_64 -accel "${VUKP_ACCEL:-tcg,thread=single}" -cpu max -m "$mem" -smp "${VUKP_SMP:-2}"
 	-nographic -no-reboot -nic none
 	-kernel "$image" -initrd "$initrd" -append "$append"
 	-device isa-debug-exit,iobase=0xf4,iosize=0x04)

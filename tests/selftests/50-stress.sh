@@ -16,34 +16,26 @@ STRESS=$VUKP_BIN/vukp-stress
 [ -f "$VUKP_KO/vgpu_unlock_kp.ko" ] || skip_all "vgpu_unlock_kp.ko not built"
 secs=50
 [ "$VUKP_KERNEL" = debug ] && secs=30
+# vukp.stress_kp=none: the same stress without vgpu_unlock_kp (a baseline
+# that tells a bug of the mock from one of the module);
+# vukp.stress_opts=-i,0: more vukp-stress options, for experiments
+kpko=$VUKP_KO/vgpu_unlock_kp.ko
+opts=
 for arg in $(cat /proc/cmdline); do
-	case $arg in vukp.stress=*) secs=${arg#*=} ;; esac
+	case $arg in
+	vukp.stress=*) secs=${arg#*=} ;;
+	vukp.stress_kp=none) kpko=none ;;
+	vukp.stress_opts=*) opts=$(echo "${arg#*=}" | tr , ' ') ;;
+	esac
 done
 # leave 30 s of the script's time limit for the checks afterwards
 [ "$secs" -le $((VUKP_TIMEOUT - 30)) ] || secs=$((VUKP_TIMEOUT - 30))
 BAD='BUG:|WARNING:|Oops|KASAN|suspicious RCU|circular locking|sleeping function|possible recursive locking|inconsistent lock state|general protection|Kernel panic|Call Trace|RM calls still in flight'
-
-# Known bug, open: under this stress (RM calls on all GPUs while
-# vgpu_unlock_kp and nvidia cycle) an os_mem_copy call can jump to address
-# 0 and kill the guest; seen on Debian 6.12 every run, on 6.1 and the debug
-# kernel intermittently.  See docs/reliability.md.  Skipped until fixed
-# (boot with vukp.stress=1 to run it), so that the rest of the evidence is
-# gathered.
-force=
-for arg in $(cat /proc/cmdline); do
-	case $arg in vukp.stress=*) force=1 ;; esac
-done
-# vukp.stress_kp=none: the same stress without vgpu_unlock_kp (a baseline
-# that tells a bug of the mock from one of the module)
-kpko=$VUKP_KO/vgpu_unlock_kp.ko
-for arg in $(cat /proc/cmdline); do
-	case $arg in vukp.stress_kp=none) kpko=none ;; esac
-done
-[ -n "$force" ] || skip_all "known open crash under stress (docs/reliability.md)"
-keep=
+keep=	# -M in vukp.stress_opts: vgpu_unlock_kp stays loaded
+case " $opts " in *" -M "*) keep=1 ;; esac
 nv_load default || finish
 dmesg_mark
-out=$("$STRESS" -d "$secs" -w 3 $keep -m "$kpko" \
+out=$("$STRESS" -d "$secs" -w 3 $opts -m "$kpko" \
 	-n "$VUKP_KO/nvidia-default.ko" 2>&1)
 rc=$?
 echo "$out" | grep '^# ops:'
