@@ -8,6 +8,7 @@
 
 #include <linux/version.h>
 #include <linux/module.h>
+#include <linux/rculist.h>
 #include <crypto/sha2.h>
 
 /* the running kernel as one number, e.g. 612 for 6.12 */
@@ -93,14 +94,30 @@ static inline int vukp_module_data_ranges(const struct module *mod,
 }
 
 /*
- * Node of the global module list that is a struct module (the list head
- * is in the kernel image, every module in the module area).
+ * The loaded module @name with a reference held, or NULL: one being formed
+ * or going never counts, one coming only without @live_only.  The walk
+ * starts from our own node; the list head is the one node outside the
+ * module area.
  */
-static inline bool vukp_is_module_node(const struct list_head *p)
+static inline struct module *vukp_module_get(const char *name, bool live_only)
 {
-	unsigned long a = (unsigned long)p;
+	struct module *mod, *found = NULL;
 
-	return a >= MODULES_VADDR && a < MODULES_END;
+	rcu_read_lock();
+	list_for_each_entry_rcu(mod, &THIS_MODULE->list, list) {
+		unsigned long node = (unsigned long)&mod->list;
+
+		if (node < MODULES_VADDR || node >= MODULES_END)
+			continue;	/* the list head */
+		if (strcmp(mod->name, name))
+			continue;
+		if (mod->state == MODULE_STATE_LIVE ||
+		    (!live_only && mod->state == MODULE_STATE_COMING))
+			found = try_module_get(mod) ? mod : NULL;
+		break;
+	}
+	rcu_read_unlock();
+	return found;
 }
 
 /* SHA-256 from lib/crypto */

@@ -9,7 +9,6 @@
  * vukp_mutex.
  */
 #include <linux/module.h>
-#include <linux/rculist.h>
 #include <linux/delay.h>
 #include "vukp.h"
 
@@ -133,27 +132,6 @@ static struct notifier_block vukp_module_nb = {
 	.notifier_call = vukp_module_cb,
 };
 
-/* nvidia, if loaded and not going, with a reference held. */
-static struct module *vukp_nvidia_get(void)
-{
-	struct module *mod, *found = NULL;
-
-	rcu_read_lock();
-	list_for_each_entry_rcu(mod, &THIS_MODULE->list, list) {
-		if (!vukp_is_module_node(&mod->list))
-			continue;	/* the list head */
-		if (mod->state == MODULE_STATE_UNFORMED ||
-		    mod->state == MODULE_STATE_GOING ||
-		    strcmp(mod->name, "nvidia"))
-			continue;
-		if (try_module_get(mod))
-			found = mod;
-		break;
-	}
-	rcu_read_unlock();
-	return found;
-}
-
 /*
  * Disarm while the module notifier is still registered: an nvidia going
  * away at the same time then waits in it for vukp_mutex, so its memory
@@ -185,7 +163,7 @@ static int __init vukp_init(void)
 		goto err_pci;
 
 	mutex_lock(&vukp_mutex);
-	nv = vukp_nvidia_get();
+	nv = vukp_module_get("nvidia", false);
 	if (nv) {
 		if (vukp_nv_mod != nv)
 			vukp_arm(nv);

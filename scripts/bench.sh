@@ -44,7 +44,8 @@ if [ $host = 1 ]; then
 	mkdir -p "$h"
 	cflags=(-O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE -I"$repo/include")
 	make --no-print-directory -s -C "$repo/userspace-shim" >/dev/null
-	cc "${cflags[@]}" -fPIC -shared -o "$h/libfakeioctl.so" "$repo/tests/bench/fakeioctl.c" -ldl
+	cc "${cflags[@]}" -fPIC -shared -o "$h/libfakeioctl.so" -DFAKERM_FD=1000000 \
+		"$repo/tests/shim/fakerm.c" -ldl
 	cc "${cflags[@]}" -o "$h/bench_shim" "$repo/tests/bench/bench_shim.c"
 	printf 'unlock = true\n' >"$h/config.toml"
 	printf '[profile.nvidia-55]\nmax_instances = 5\n' >"$h/profile.toml"
@@ -93,7 +94,8 @@ if [ $qemu = 1 ]; then
 	mkdir -p "$k/ko" "$k/src"
 	make --no-print-directory -s -C "$repo/tests/mock" bench KDIR="$kbuild" OUT="$k/ko" >"$k/build.log" 2>&1 ||
 		{ cat "$k/build.log" >&2; exit 1; }
-	cp "$repo/tests/bench/vukp_bench.c" "$repo/tests/bench/Kbuild" "$repo/module/compat.h" "$k/src/"
+	cp "$repo/tests/bench/vukp_bench.c" "$repo/tests/bench/Kbuild" "$repo/module/compat.h" \
+		"$repo/include/vukp_nvabi.h" "$k/src/"
 	make -s -C "$kbuild" M="$k/src" modules >>"$k/build.log" 2>&1 || { cat "$k/build.log" >&2; exit 1; }
 	cp "$k/src/vukp_bench.ko" "$k/ko/"
 	say "== QEMU $kernel (TCG, 2 vCPUs; absolute figures are emulated time, the ratios are what counts)"

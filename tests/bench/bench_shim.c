@@ -22,7 +22,7 @@
 
 #include "vukp_nvabi.h"
 
-#define BENCH_FAKE_FD 1000000
+#define BENCH_FAKE_FD 1000000	/* FAKERM_FD of libfakeioctl.so (scripts/bench.sh) */
 
 static double now_ns(void)
 {

@@ -14,41 +14,16 @@
  * then stays loaded doing nothing until rmmod.
  */
 #include <linux/module.h>
-#include <linux/rculist.h>
 #include <linux/timekeeping.h>
 #include <linux/sched.h>
 #include "compat.h"
+#include "vukp_nvabi.h"
 
 static int reps = 1;
 module_param(reps, int, 0444);
 MODULE_PARM_DESC(reps, "repetitions (default 1)");
 
-static const u8 vb_markers[3][16] = {
-	{ 0xf3, 0xf5, 0x9e, 0x3d, 0x13, 0x91, 0x75, 0x18,
-	  0x6a, 0x7b, 0x55, 0xed, 0xce, 0x5d, 0x84, 0x67 },
-	{ 0x46, 0x4f, 0x39, 0x49, 0x74, 0x91, 0xd7, 0x0f,
-	  0xbc, 0x65, 0xc2, 0x70, 0xdd, 0xdd, 0x11, 0x54 },
-	{ 0x9d, 0x72, 0xd9, 0x06, 0xa6, 0x20, 0xf4, 0x39,
-	  0xe1, 0x11, 0x7d, 0x17, 0xb4, 0x53, 0x1d, 0x73 },
-};
-
-static struct module *vb_nvidia_get(void)
-{
-	struct module *mod, *found = NULL;
-
-	rcu_read_lock();
-	list_for_each_entry_rcu(mod, &THIS_MODULE->list, list) {
-		if (!vukp_is_module_node(&mod->list))
-			continue;
-		if (mod->state != MODULE_STATE_LIVE || strcmp(mod->name, "nvidia"))
-			continue;
-		if (try_module_get(mod))
-			found = mod;
-		break;
-	}
-	rcu_read_unlock();
-	return found;
-}
+static const u8 vb_markers[VUKP_NUM_MARKERS][16] = VUKP_MARKER_MAGICS;
 
 static u64 vb_read(const struct vukp_range *r, int n, u64 *sink)
 {
@@ -97,7 +72,7 @@ static int __init vb_init(void)
 	struct module *nv;
 	int n, i;
 
-	nv = vb_nvidia_get();
+	nv = vukp_module_get("nvidia", true);
 	if (!nv) {
 		pr_err("vukp_bench: nvidia is not loaded\n");
 		return -ENODEV;

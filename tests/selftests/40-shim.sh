@@ -12,27 +12,28 @@ rm -f $CONF/config.toml $CONF/profile_override.toml
 
 shim() { LD_PRELOAD=$SHIM "$@"; }
 
+# expect_registers NAME GPU LINE: vgpud under the shim succeeds and says LINE
+expect_registers() {
+	local out rc
+	out=$(shim $VGPUD -g "$2" 2>&1)
+	rc=$?
+	if [ $rc = 0 ] && echo "$out" | grep -qF "$3"; then
+		ok "$1"
+	else
+		fail "$1" "rc=$rc
+$out"
+	fi
+}
+
 for variant in default r535; do
 	nv_load $variant || finish
 	t="[$variant]"
 	out=$($VGPUD -g $GPU_1080 2>&1)
 	expect_eq "$t without the shim vgpud refuses the 1080 Ti" 1 $?
-	out=$(shim $VGPUD -g $GPU_1080 2>&1)
-	rc=$?
-	if [ $rc = 0 ] && echo "$out" | grep -q "25 vGPU types registered (Tesla P40)"; then
-		ok "$t with the shim vgpud registers the P40 types on the 1080 Ti"
-	else
-		fail "$t with the shim vgpud registers the P40 types on the 1080 Ti" "rc=$rc
-$out"
-	fi
-	out=$(shim $VGPUD -g $GPU_2080 2>&1)
-	rc=$?
-	if [ $rc = 0 ] && echo "$out" | grep -q "23 vGPU types registered (Quadro RTX 6000)"; then
-		ok "$t with the shim vgpud registers the RTX 6000 types on the 2080 Ti"
-	else
-		fail "$t with the shim vgpud registers the RTX 6000 types on the 2080 Ti" "rc=$rc
-$out"
-	fi
+	expect_registers "$t with the shim vgpud registers the P40 types on the 1080 Ti" \
+		$GPU_1080 "25 vGPU types registered (Tesla P40)"
+	expect_registers "$t with the shim vgpud registers the RTX 6000 types on the 2080 Ti" \
+		$GPU_2080 "23 vGPU types registered (Quadro RTX 6000)"
 	a=$($VGPUD -v -g $GPU_P40 2>&1)
 	b=$(shim $VGPUD -v -g $GPU_P40 2>&1 | grep -v '^vgpu_unlock')
 	expect_eq "$t native P40: vgpud output identical with and without the shim" "$a" "$b"

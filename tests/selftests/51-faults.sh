@@ -159,63 +159,48 @@ done
 # Allocation failure warnings (vmalloc's) dump a stack: only reports count.
 SWEEP_BUDGET=${SWEEP_BUDGET:-240}
 
-# One run: N -> CLS (class of the outcome; "done" when nothing was injected)
-fn_insmod_kp() {
-	out=$("$FAILNTH" "$1" "$KP_KO")
+# One run: insmod NAME from KO with its N-th allocation failed -> CLS (the
+# class of the outcome; "done" when nothing was injected)
+fn_run() { # NAME KO N
+	local name=$1 ko=$2 at=$3 out msgs r st
+	out=$("$FAILNTH" "$at" "$ko")
 	msgs=$(dmesg -c)
 	r=$(echo "$msgs" | grep -E "$REPORT")
-	[ -z "$r" ] || fail "insmod vgpu_unlock_kp, allocation $1 failed: no kernel report" "$r"
+	[ -z "$r" ] || fail "insmod $name, allocation $at failed: no kernel report" "$r"
 	case $out in
 	rc=0*)
 		CLS=$(nv_state)
 		if [ "$CLS" = refused ]; then
 			CLS="refused: $(nv_reason)"
 			echo "$msgs" | grep -q "nothing armed, nothing changed" ||
-				fail "allocation $1: refusal printed" "$msgs"
+				fail "$name allocation $at: refusal printed" "$msgs"
+			if [ "$name" = nvidia ]; then
+				st=$(vgpu_start $GPU_1080 "GRID P40-1Q" -r -k)
+				[ "$st" = 0x56 ] || fail "nvidia allocation $at: refused, 1080 Ti not unlocked" "$st"
+			fi
 		elif [ "$CLS" != armed ]; then
-			fail "allocation $1: armed or refused" "$(cat $KP_STATUS)"
+			fail "$name allocation $at: armed or refused" "$(cat $KP_STATUS)"
 		fi
-		rmmod vgpu_unlock_kp || fail "allocation $1: rmmod vgpu_unlock_kp"
+		rmmod "$name" || fail "$name allocation $at: rmmod $name"
 		;;
 	rc=-1*)
-		CLS="insmod fails: ${out#*errno=}"
+		CLS="insmod $name fails: ${out#*errno=}"
 		CLS=${CLS% injected=*}
-		! mod_loaded vgpu_unlock_kp || fail "allocation $1: failed insmod left the module loaded"
+		! mod_loaded "$name" || fail "$name allocation $at: failed insmod left it loaded"
 		;;
-	*) fail "vukp-failnth $1" "$out"; CLS=error ;;
+	*) fail "vukp-failnth $at" "$out"; CLS=error ;;
 	esac
-	[ "$(nv_checksum)" = "$s" ] || fail "allocation $1 ($CLS): tables unchanged" "$(nv_checksum) != $s"
 	case $out in *injected=yes) injected=$((injected + 1)) ;; *injected=no) CLS="done" ;; esac
 }
 
+fn_insmod_kp() {
+	fn_run vgpu_unlock_kp "$KP_KO" "$1"
+	[ "$(nv_checksum)" = "$s" ] || fail "allocation $1 ($CLS): tables unchanged" "$(nv_checksum) != $s"
+}
+
 fn_insmod_nv() {
-	out=$("$FAILNTH" "$1" "$VUKP_KO/nvidia-default.ko")
-	msgs=$(dmesg -c)
-	r=$(echo "$msgs" | grep -E "$REPORT")
-	[ -z "$r" ] || fail "insmod nvidia, allocation $1 failed: no kernel report" "$r"
-	case $out in
-	rc=0*)
-		CLS=$(nv_state)
-		if [ "$CLS" = refused ]; then
-			CLS="refused: $(nv_reason)"
-			echo "$msgs" | grep -q "nothing armed, nothing changed" ||
-				fail "nvidia allocation $1: refusal printed" "$msgs"
-			st=$(vgpu_start $GPU_1080 "GRID P40-1Q" -r -k)
-			[ "$st" = 0x56 ] || fail "nvidia allocation $1: refused, 1080 Ti not unlocked" "$st"
-		elif [ "$CLS" != armed ]; then
-			fail "nvidia allocation $1: armed or refused" "$(cat $KP_STATUS)"
-		fi
-		rmmod nvidia || fail "nvidia allocation $1: rmmod nvidia"
-		;;
-	rc=-1*)
-		CLS="insmod nvidia fails: ${out#*errno=}"
-		CLS=${CLS% injected=*}
-		! mod_loaded nvidia || fail "nvidia allocation $1: failed insmod left nvidia loaded"
-		;;
-	*) fail "vukp-failnth $1" "$out"; CLS=error ;;
-	esac
+	fn_run nvidia "$VUKP_KO/nvidia-default.ko" "$1"
 	[ "$(nv_state)" = absent ] || fail "nvidia allocation $1 ($CLS): module back to absent" "$(cat $KP_STATUS)"
-	case $out in *injected=yes) injected=$((injected + 1)) ;; *injected=no) CLS="done" ;; esac
 }
 
 # sweep FN: N = 1, 2, ... until a run with nothing injected.  Runs of one
