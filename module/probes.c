@@ -123,8 +123,10 @@ static const struct vukp_probe vukp_probe_tab[VUKP_NUM_PROBES] = {
 
 static struct kretprobe vukp_rps[VUKP_NUM_PROBES];
 static struct kprobe vukp_kps[VUKP_NUM_PROBES];
+static struct kprobe vukp_guards[VUKP_NUM_PROBES];
 static char vukp_names[VUKP_NUM_PROBES][MODULE_NAME_LEN + 32];
 static bool vukp_registered[VUKP_NUM_PROBES];
+static bool vukp_guarded[VUKP_NUM_PROBES];
 
 /*
  * The os_mem_copy probe costs every RM memcpy something, and is needed
@@ -203,6 +205,37 @@ void vukp_probes_flush(void)
 	cancel_work_sync(&vukp_copy_work);
 }
 
+static void vukp_guard_post(struct kprobe *kp, struct pt_regs *regs,
+			    unsigned long flags)
+{
+}
+
+/*
+ * A probe that is not on an ftrace entry (a kernel without ftrace) is an
+ * int3 one, which the kprobe optimizer may turn into a jump.  An optimized
+ * probe unregistered just before nvidia goes away can stay in the kernel's
+ * table for good (6.1: kill_optimized_kprobe()), and then nvidia can never
+ * be probed at that address again (register_kprobe() WARNs, -EINVAL).  A
+ * probe with a post handler is never optimized: a disabled one at the same
+ * address keeps ours a plain int3 probe.  Registered after ours, removed
+ * after it (removing it first would let the optimizer in).
+ */
+static int vukp_guard(int i)
+{
+	struct kprobe *kp = vukp_kp(i), *g = &vukp_guards[i];
+	int ret;
+
+	if (kp->flags & KPROBE_FLAG_FTRACE)
+		return 0;
+	memset(g, 0, sizeof(*g));
+	g->addr = kp->addr;
+	g->post_handler = vukp_guard_post;
+	g->flags = KPROBE_FLAG_DISABLED;
+	ret = register_kprobe(g);
+	vukp_guarded[i] = !ret;
+	return ret;
+}
+
 static void vukp_unregister(int i)
 {
 	if (!vukp_registered[i])
@@ -215,6 +248,9 @@ static void vukp_unregister(int i)
 		vukp_missed[i] = vukp_kps[i].nmissed;
 	}
 	vukp_registered[i] = false;
+	if (vukp_guarded[i])
+		unregister_kprobe(&vukp_guards[i]);
+	vukp_guarded[i] = false;
 }
 
 /*
@@ -247,14 +283,17 @@ int vukp_probes_register(const struct module *nv, const char **failed)
 			vukp_kps[i].pre_handler = p->pre;
 			ret = register_kprobe(&vukp_kps[i]);
 		}
+		if (!ret) {
+			vukp_registered[i] = true;
+			vukp_missed[i] = 0;
+			ret = vukp_guard(i);
+		}
 		if (ret) {
 			*failed = p->symbol;
-			while (--i >= 0)
-				vukp_unregister(i);
+			while (i >= 0)
+				vukp_unregister(i--);
 			return ret;
 		}
-		vukp_registered[i] = true;
-		vukp_missed[i] = 0;
 	}
 	return 0;
 }
