@@ -8,10 +8,11 @@
  *   os_map_kernel_space    kretprobe: remember aperture mappings (cache)
  *   os_unmap_kernel_space  kprobe:    forget them
  *
- * All three have an ftrace entry in nvidia's interface layer, so no probe
- * writes an int3 into nvidia's text.  rm_ioctl (the blob, no ftrace entry)
- * is deliberately not probed: an int3 probe there, registered and removed
- * while RM calls run, crashed 6.12 guests in the stress test.
+ * All three have an ftrace entry in nvidia's interface layer, so on a
+ * kernel with ftrace no probe writes an int3 into nvidia's text; without
+ * ftrace they are int3 probes, kept unoptimized (vukp_guard()), and their
+ * handlers run in NMI context.  rm_ioctl (the blob, no ftrace entry) is
+ * not probed: nothing needs it.
  */
 #include <linux/kprobes.h>
 #include <linux/percpu.h>
@@ -36,7 +37,7 @@ static void vukp_hit(int p)
  * page-table walk has just shown to be a GPU's memory BAR (reading device
  * memory has no side effect).  Any patch is thus in place before the copy
  * itself runs.  A return probe would cost every RM memcpy a return-hook
- * node, and its hook/unhook raced with module unload on 6.12.
+ * node.
  */
 static int vukp_copy_pre(struct kprobe *kp, struct pt_regs *regs)
 {
@@ -132,11 +133,11 @@ static bool vukp_guarded[VUKP_NUM_PROBES];
  * The os_mem_copy probe costs every RM memcpy something, and is needed
  * only while a 16-byte aperture read can still change anything
  * (vukp_copy_needed()).  A handler that sees this is no longer so queues
- * a work item that disables the probe (enable and disable sleep); a GPU
- * bound or unbound enables it again at once, in the PCI notifier; arming
- * enables it afresh.  Decisions are taken under vukp_mutex from the
- * current state, so their order does not matter.  Both flags change under
- * vukp_mutex only.
+ * (through an irq_work) a work item that disables the probe (enable and
+ * disable sleep); a GPU bound or unbound enables it again at once, in the
+ * PCI notifier; arming enables it afresh.  Decisions are taken under
+ * vukp_mutex from the current state, so their order does not matter.  Both
+ * flags change under vukp_mutex only.
  */
 static bool vukp_copy_live;	/* armed: the probe's state is managed */
 static bool vukp_copy_on;	/* the os_mem_copy probe is enabled */
@@ -165,12 +166,12 @@ void vukp_copy_probe_idle(void)
 		irq_work_queue(&vukp_copy_iw);
 }
 
-/* Enable or disable the os_mem_copy probe as needed; vukp_mutex held. */
 static struct kprobe *vukp_kp(int i)
 {
 	return vukp_probe_tab[i].ret ? &vukp_rps[i].kp : &vukp_kps[i];
 }
 
+/* Enable or disable the os_mem_copy probe as needed; vukp_mutex held. */
 void vukp_copy_probe_update(void)
 {
 	struct kprobe *kp = vukp_kp(VUKP_P_COPY);

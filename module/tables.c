@@ -22,13 +22,12 @@
 #include "vukp.h"
 #include "vukp_nvabi.h"
 
-#define VUKP_MARKERS		VUKP_NUM_MARKERS
 #define VUKP_MAX_OCC		256	/* copies of the markers */
 #define VUKP_MAX_HITS		4096	/* pointers to them */
 #define VUKP_MAX_LIST		8192	/* triplets in one list */
 
 /* magic_start, then the two sacrificial magics (driver-model.md 6) */
-static const u8 vukp_markers[VUKP_MARKERS][VUKP_MAGIC_LEN] = VUKP_MARKER_MAGICS;
+static const u8 vukp_markers[VUKP_NUM_MARKERS][VUKP_MAGIC_LEN] = VUKP_MARKER_MAGICS;
 
 struct vukp_occ {
 	unsigned long addr;
@@ -105,7 +104,7 @@ static __no_sanitize_address bool vukp_triplet_ok(const struct vukp_scan *sc,
 /* Pass 1: every copy of the markers, at any byte offset. */
 static __no_sanitize_address void vukp_find_markers(struct vukp_scan *sc)
 {
-	u64 win[VUKP_MARKERS][8];
+	u64 win[VUKP_NUM_MARKERS][8];
 	unsigned int p, d;
 	int i;
 
@@ -113,7 +112,7 @@ static __no_sanitize_address void vukp_find_markers(struct vukp_scan *sc)
 	 * A 16-byte copy at offset o covers the aligned word at round_up(o, 8)
 	 * whole: that word is one of the marker's eight 8-byte windows.
 	 */
-	for (p = 0; p < VUKP_MARKERS; p++) {
+	for (p = 0; p < VUKP_NUM_MARKERS; p++) {
 		for (d = 0; d < 8; d++) {
 			win[p][d] = get_unaligned((const u64 *)&vukp_markers[p][d]);
 			__set_bit((u16)win[p][d], sc->bitmap);
@@ -129,7 +128,7 @@ static __no_sanitize_address void vukp_find_markers(struct vukp_scan *sc)
 
 			if (likely(!test_bit((u16)w, sc->bitmap)))
 				continue;
-			for (p = 0; p < VUKP_MARKERS; p++) {
+			for (p = 0; p < VUKP_NUM_MARKERS; p++) {
 				for (d = 0; d < 8; d++) {
 					unsigned long o = a - d;
 
@@ -468,7 +467,7 @@ int vukp_tables_find(const struct module *mod, struct vukp_tables *t,
 		struct vukp_board *bd = &t->boards[nother + i];
 
 		vukp_board_copy(bd, vg[i], VUKP_LIST_VGPU);
-		for (k = 1; k < VUKP_MARKERS; k++)
+		for (k = 1; k < VUKP_NUM_MARKERS; k++)
 			if (!memcmp(bd->magic, vukp_markers[k], VUKP_MAGIC_LEN))
 				t->nslots++;
 	}
@@ -483,7 +482,7 @@ int vukp_tables_find(const struct module *mod, struct vukp_tables *t,
 	for (i = 0; i < nvg; i++) {
 		const u8 *m = t->boards[nother + i].magic;
 
-		for (k = 1; k < VUKP_MARKERS; k++) {
+		for (k = 1; k < VUKP_NUM_MARKERS; k++) {
 			struct vukp_slot *s;
 
 			if (memcmp(m, vukp_markers[k], VUKP_MAGIC_LEN))
@@ -556,7 +555,7 @@ int vukp_sacrificial_class(const u8 *magic)
 {
 	int k;
 
-	for (k = 1; k < VUKP_MARKERS; k++)
+	for (k = 1; k < VUKP_NUM_MARKERS; k++)
 		if (!memcmp(magic, vukp_markers[k], VUKP_MAGIC_LEN))
 			return k - 1;
 	return -1;
