@@ -35,7 +35,7 @@ for sym in os_mem_copy os_map_kernel_space os_unmap_kernel_space; do
 done
 
 # Symbols of section 3 the module does not probe: their absence is harmless.
-for sym in rm_ioctl nvidia_unlocked_ioctl os_memcpy_to_user; do
+for sym in rm_ioctl nvidia_unlocked_ioctl os_memcpy_to_user os_memcpy_from_user; do
 	nv_load omit-$sym || continue
 	s=$(nv_checksum)
 	kp_load || { nv_unload; continue; }

@@ -32,18 +32,7 @@ fault() { echo "$1" >$FAULT; }
 
 [ -f "$KP_KO" ] || skip_all "vgpu_unlock_kp.ko not built"
 
-# ---- the driver lacks a function the module does not probe: no effect --
-for sym in os_memcpy_from_user os_memcpy_to_user nvidia_unlocked_ioctl; do
-	v=omit-$sym
-	nv_load $v || continue
-	s=$(nv_checksum)
-	kp_load || { nv_unload; continue; }
-	expect_eq "[$v] not probed: armed anyway" armed "$(nv_state)"
-	expect_start "[$v] 1080 Ti unlocked" 0x0 $GPU_1080 "GRID P40-1Q" -r -k
-	kp_unload
-	expect_eq "[$v] checksum restored" "$s" "$(nv_checksum)"
-	nv_unload
-done
+# (A driver lacking a function the module does not probe: 21-module-refusal.sh.)
 
 # ---- read-order faults (default tables) -----------------------------------
 dmesg_mark
@@ -253,16 +242,26 @@ N=$n: $c"
 	SWEPT=$n
 }
 
+# sweep_report WHAT CONTEXT WHERE OUTCOMES: a sweep's figures and verdicts
+sweep_report() {
+	diag "$1 $2: $runs runs, $injected allocation failures injected, outcomes by first N:$SITES"
+	echo "# faults: $1 $2: $runs runs, $injected failures injected, up to allocation $SWEPT"
+	case $SITES in
+	*"stopped at"*) fail "allocation failures at $1: sweep finished in ${SWEEP_BUDGET}s" ;;
+	*) ok "allocation failures at $1 ($injected injected): $4" ;;
+	esac
+	case $SITES in
+	*"refused: "*) ok "allocation failures in $3 seen (refusals)" ;;
+	*) fail "allocation failures in $3 seen (refusals)" "$SITES" ;;
+	esac
+}
+
 nv_load default || finish
 s=$(nv_checksum)
 dmesg -c >/dev/null
 sweep fn_insmod_kp
-diag "insmod vgpu_unlock_kp with nvidia loaded: $runs runs, $injected allocation failures injected, outcomes by first N:$SITES"
-echo "# faults: insmod vgpu_unlock_kp: $runs runs, $injected failures injected, up to allocation $SWEPT"
-case $SITES in *"stopped at"*) fail "allocation failures at insmod: sweep finished in ${SWEEP_BUDGET}s" ;;
-*) ok "allocation failures at insmod vgpu_unlock_kp ($injected injected): nothing changed, module armed, refused or not loaded" ;; esac
-case $SITES in *"refused: "*) ok "allocation failures in the module's arming seen (refusals)" ;;
-*) fail "allocation failures in the module's arming seen (refusals)" "$SITES" ;; esac
+sweep_report "insmod vgpu_unlock_kp" "with nvidia loaded" "the module's arming" \
+	"nothing changed, module armed, refused or not loaded"
 kp_load || finish
 expect_types "after the sweep: 1080 Ti unlocked" $GPU_1080 "GRID P40-1Q"
 kp_unload
@@ -272,12 +271,8 @@ nv_unload
 kp_load || finish
 dmesg -c >/dev/null
 sweep fn_insmod_nv
-diag "insmod nvidia with vgpu_unlock_kp loaded: $runs runs, $injected allocation failures injected, outcomes by first N:$SITES"
-echo "# faults: insmod nvidia (module notifier): $runs runs, $injected failures injected, up to allocation $SWEPT"
-case $SITES in *"stopped at"*) fail "allocation failures at insmod nvidia: sweep finished in ${SWEEP_BUDGET}s" ;;
-*) ok "allocation failures at insmod nvidia ($injected injected): module armed, refused or back to absent" ;; esac
-case $SITES in *"refused: "*) ok "allocation failures in the notifier's arming seen (refusals)" ;;
-*) fail "allocation failures in the notifier's arming seen (refusals)" "$SITES" ;; esac
+sweep_report "insmod nvidia" "with vgpu_unlock_kp loaded (module notifier)" "the notifier's arming" \
+	"module armed, refused or back to absent"
 nv_load default || finish
 expect_eq "after the sweep: armed by the notifier" armed "$(nv_state)"
 expect_types "after the sweep: 1080 Ti unlocked" $GPU_1080 "GRID P40-1Q"
