@@ -9,7 +9,9 @@
 #include <linux/version.h>
 #include <linux/module.h>
 #include <linux/rculist.h>
+#include "tables.h"
 #include <crypto/sha2.h>
+#include <crypto/aes.h>
 
 /* the running kernel as one number, e.g. 612 for 6.12 */
 #define VUKP_KV (LINUX_VERSION_MAJOR * 100 + LINUX_VERSION_PATCHLEVEL)
@@ -48,12 +50,6 @@
 #define VUKP_HAVE_SHA256_CTX 1
 #endif
 
-struct vukp_range {
-	unsigned long start;
-	unsigned long end;	/* exclusive */
-};
-
-#define VUKP_MAX_RANGES 3
 
 /*
  * The non-text core memory of @mod (read-only data, ro_after_init data,
@@ -143,6 +139,29 @@ static inline void vukp_sha256_update(struct vukp_sha256 *s, const u8 *d,
 static inline void vukp_sha256_final(struct vukp_sha256 *s, u8 *out)
 {
 	sha256_final(&s->ctx, out);
+}
+
+/* AES-128 from lib/crypto */
+struct vukp_aes_key {
+	struct crypto_aes_ctx ctx;
+};
+
+static inline void vukp_aes_key_expand(struct vukp_aes_key *k, const u8 *key,
+				       unsigned int len)
+{
+	aes_expandkey(&k->ctx, key, len);
+}
+
+static inline void vukp_aes_encrypt_block(const struct vukp_aes_key *k,
+					  u8 *dst, const u8 *src)
+{
+	aes_encrypt(&k->ctx, dst, src);
+}
+
+static inline void vukp_aes_decrypt_block(const struct vukp_aes_key *k,
+					  u8 *dst, const u8 *src)
+{
+	aes_decrypt(&k->ctx, dst, src);
 }
 
 #endif /* VUKP_COMPAT_H */

@@ -5,27 +5,38 @@
  * SHA-256 library.  No state, no allocation: safe in atomic context.
  */
 #include <linux/string.h>
-#include <crypto/aes.h>
-#include "vukp.h"
+#include "crypto.h"
 
 #define VUKP_HMAC_BLOCK 64
 
-void vukp_ecb_encrypt(const struct crypto_aes_ctx *aes, u8 *dst,
-		      const u8 *src, unsigned int nblocks)
+void vukp_aes_setkey(struct vukp_aes *aes, const u8 *key)
 {
-	unsigned int i;
-
-	for (i = 0; i < nblocks; i++)
-		aes_encrypt(aes, dst + i * VUKP_BLOCK, src + i * VUKP_BLOCK);
+	vukp_aes_key_expand(&aes->k, key, VUKP_KEY_LEN);
 }
 
-void vukp_ecb_decrypt(const struct crypto_aes_ctx *aes, u8 *dst,
-		      const u8 *src, unsigned int nblocks)
+void vukp_aes_wipe(struct vukp_aes *aes)
+{
+	memzero_explicit(aes, sizeof(*aes));
+}
+
+void vukp_ecb_encrypt(const struct vukp_aes *aes, u8 *dst, const u8 *src,
+		      unsigned int nblocks)
 {
 	unsigned int i;
 
 	for (i = 0; i < nblocks; i++)
-		aes_decrypt(aes, dst + i * VUKP_BLOCK, src + i * VUKP_BLOCK);
+		vukp_aes_encrypt_block(&aes->k, dst + i * VUKP_BLOCK,
+				       src + i * VUKP_BLOCK);
+}
+
+void vukp_ecb_decrypt(const struct vukp_aes *aes, u8 *dst, const u8 *src,
+		      unsigned int nblocks)
+{
+	unsigned int i;
+
+	for (i = 0; i < nblocks; i++)
+		vukp_aes_decrypt_block(&aes->k, dst + i * VUKP_BLOCK,
+				       src + i * VUKP_BLOCK);
 }
 
 /* @keylen must be at most one SHA-256 block (64 bytes); ours is 16. */
@@ -73,7 +84,7 @@ bool vukp_record_verify(const u8 *key, const u8 *rec, const u8 *sig)
 }
 
 /* Encrypt @nblocks of @plain into record @rec and sign it into @sig. */
-void vukp_record_seal(const struct crypto_aes_ctx *aes, const u8 *key,
+void vukp_record_seal(const struct vukp_aes *aes, const u8 *key,
 		      const u8 *plain, unsigned int nblocks, u8 *rec, u8 *sig)
 {
 	rec[0] = nblocks;

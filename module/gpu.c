@@ -2,11 +2,12 @@
 /*
  * Which kernel addresses belong to which GPU's memory apertures.
  *
- * The GPU table lists the PCI devices bound to nvidia with their memory
- * BARs.  It is written in process context (arming, PCI bus notifier) and
- * read lock-free by the probe handlers: an entry is published with a
- * release store of ->active and retired with synchronize_rcu() before it
- * is reused; ->gen tells a handler that its entry was replaced meanwhile.
+ * The GPU table lists the PCI devices bound to nvidia with their apertures.
+ * It is written in process context (arming, PCI bus notifier, under the
+ * arming mutex) and read lock-free by the probe handlers: an entry is
+ * published with a release store of ->active and retired with
+ * synchronize_rcu() before it is reused; ->gen tells a handler that its
+ * entry was replaced meanwhile.
  *
  * An address is translated to a physical one by a cache of the mappings
  * seen through os_map_kernel_space(), else by a walk of the kernel page
@@ -16,10 +17,20 @@
 #include <linux/mm.h>
 #include <linux/seqlock.h>
 #include <asm/pgtable.h>
-#include "vukp.h"
+#include "gpu.h"
+#include "nmi_lock.h"
 
-struct vukp_gpu vukp_gpus[VUKP_MAX_GPUS];
-unsigned int vukp_gpu_set_gen;
+struct vukp_gpu {
+	bool active;		/* published with release, read lock-free */
+	u32 gen;
+	struct pci_dev *pdev;
+	struct vukp_gpu_info info;
+	struct { u64 start, end; } bars[PCI_STD_NUM_BARS];	/* inclusive */
+};
+
+static struct vukp_gpu vukp_gpus[VUKP_MAX_GPUS];
+static u32 vukp_set_gen;
+static bool vukp_overflow;
 static const struct module *vukp_gpu_nv;
 
 #define VUKP_MAX_MAPS 32
@@ -98,7 +109,11 @@ static bool vukp_cache_phys(unsigned long va, u64 *phys)
 	return hit && !read_seqcount_retry(&vukp_map_seq, seq);
 }
 
-static int vukp_phys_gpu(u64 phys, u64 len, u32 *gen)
+/*
+ * The GPU whose apertures contain [phys, phys + len) or, with @overlap,
+ * share a byte with it; -1 if none.
+ */
+static int vukp_phys_gpu(u64 phys, u64 len, bool overlap, u32 *gen)
 {
 	unsigned int i, b;
 
@@ -108,11 +123,13 @@ static int vukp_phys_gpu(u64 phys, u64 len, u32 *gen)
 		/* pairs with the release in vukp_gpu_add(): bars are set */
 		if (!smp_load_acquire(&g->active))
 			continue;
-		for (b = 0; b < g->nbars; b++) {
-			if (phys >= g->bars[b].start &&
-			    phys + len - 1 <= g->bars[b].end) {
+		for (b = 0; b < g->info.nbars; b++) {
+			u64 s = g->bars[b].start, e = g->bars[b].end;
+
+			if (overlap ? phys <= e && phys + len - 1 >= s :
+				      phys >= s && phys + len - 1 <= e) {
 				if (gen)
-					*gen = g->gen;
+					*gen = READ_ONCE(g->gen);
 				return i;
 			}
 		}
@@ -129,7 +146,7 @@ int vukp_gpu_match(unsigned long va, u32 *gen)
 		return -1;
 	if (!vukp_cache_phys(va, &phys) && !vukp_walk_phys(va, &phys))
 		return -1;
-	return vukp_phys_gpu(phys, VUKP_MAGIC_LEN, gen);
+	return vukp_phys_gpu(phys, 16, false, gen);
 }
 
 /* Check by the page tables, not the cache, that @va is GPU @idx's (atomic). */
@@ -140,26 +157,13 @@ bool vukp_gpu_owns(int idx, u32 gen, unsigned long va)
 
 	if (!is_vmalloc_addr((void *)va) || !vukp_walk_phys(va, &phys))
 		return false;
-	return vukp_phys_gpu(phys, VUKP_MAGIC_LEN, &g) == idx && g == gen;
+	return vukp_phys_gpu(phys, 16, false, &g) == idx && g == gen;
 }
 
-/* Does [phys, phys + size) overlap a GPU's memory BAR? (atomic) */
+/* Does [phys, phys + size) overlap a GPU's aperture? (atomic) */
 bool vukp_phys_is_gpu(u64 phys, u64 size)
 {
-	unsigned int i, b;
-
-	for (i = 0; i < VUKP_MAX_GPUS; i++) {
-		struct vukp_gpu *g = &vukp_gpus[i];
-
-		/* pairs with the release in vukp_gpu_add() */
-		if (!smp_load_acquire(&g->active))
-			continue;
-		for (b = 0; b < g->nbars; b++)
-			if (phys <= g->bars[b].end &&
-			    phys + size - 1 >= g->bars[b].start)
-				return true;
-	}
-	return false;
+	return vukp_phys_gpu(phys, size, true, NULL) >= 0;
 }
 
 void vukp_map_add(unsigned long va, u64 phys, u64 size)
@@ -208,12 +212,22 @@ static void vukp_maps_clear(void)
 	raw_spin_unlock_irqrestore(&vukp_map_lock, flags);
 }
 
-static bool vukp_is_nv_dev(struct pci_dev *pdev)
+/* Bound to nvidia, a physical function, an NVIDIA one a display device. */
+static bool vukp_is_nv_gpu(struct pci_dev *pdev)
 {
 	struct device_driver *drv = READ_ONCE(pdev->dev.driver);
 
-	return vukp_gpu_nv && drv &&
-	       (drv->owner == vukp_gpu_nv || !strcmp(drv->name, "nvidia"));
+	if (!vukp_gpu_nv || !drv ||
+	    (drv->owner != vukp_gpu_nv && strcmp(drv->name, "nvidia")))
+		return false;
+	if (pdev->is_virtfn)
+		return false;
+	/*
+	 * nvidia binds NVIDIA display controllers only; the test bed's mock
+	 * binds a QEMU memory device in their place.
+	 */
+	return pdev->vendor != PCI_VENDOR_ID_NVIDIA ||
+	       (pdev->class >> 16) == PCI_BASE_CLASS_DISPLAY;
 }
 
 static int vukp_gpu_find(struct pci_dev *pdev)
@@ -226,11 +240,10 @@ static int vukp_gpu_find(struct pci_dev *pdev)
 	return -1;
 }
 
-/* Process context, vukp_mutex held. */
+/* Process context, arming mutex held. */
 static void vukp_gpu_add(struct pci_dev *pdev)
 {
 	struct vukp_gpu *g = NULL;
-	unsigned long flags;
 	unsigned int i;
 
 	if (vukp_gpu_find(pdev) >= 0)
@@ -239,63 +252,52 @@ static void vukp_gpu_add(struct pci_dev *pdev)
 		if (!vukp_gpus[i].pdev)
 			g = &vukp_gpus[i];
 	if (!g) {
-		pci_warn(pdev, "more than %d GPUs bound to nvidia: this one is ignored\n",
-			 VUKP_MAX_GPUS);
+		if (!vukp_overflow)
+			pci_err(pdev, "more than %d GPUs bound to nvidia: this one is not unlocked, and vGPU-capable entries of other boards are no longer borrowed (the GPUs already tracked keep working)\n",
+				VUKP_MAX_GPUS);
+		vukp_overflow = true;
 		return;
 	}
 
-	raw_spin_lock_irqsave(&vukp_lock, flags);
 	g->pdev = pci_dev_get(pdev);
-	strscpy(g->name, pci_name(pdev), sizeof(g->name));
-	g->vendor = pdev->vendor;
-	g->device = pdev->device;
-	g->nbars = 0;
-	for (i = 0; i < PCI_STD_NUM_BARS; i++) {
+	strscpy(g->info.name, pci_name(pdev), sizeof(g->info.name));
+	g->info.vendor = pdev->vendor;
+	g->info.device = pdev->device;
+	g->info.nbars = 0;
+	/* BAR0 is the register BAR: reading it can have side effects */
+	for (i = 1; i < PCI_STD_NUM_BARS; i++) {
 		const struct resource *r = &pdev->resource[i];
 
 		if (!(resource_type(r) & IORESOURCE_MEM) || !r->start ||
 		    !resource_size(r))
 			continue;
-		g->bars[g->nbars].start = r->start;
-		g->bars[g->nbars].end = r->end;
-		g->nbars++;
+		g->bars[g->info.nbars].start = r->start;
+		g->bars[g->info.nbars].end = r->end;
+		g->info.nbars++;
 	}
-	g->gen++;
-	g->state = VUKP_GPU_IDLE;
-	g->model = -1;
-	g->key_tries = 0;
-	g->reads = 0;
-	g->magic_reads = 0;
-	g->key_reads = 0;
-	g->key_fails = 0;
-	vukp_gpu_set_gen++;
+	WRITE_ONCE(g->gen, g->gen + 1);
+	WRITE_ONCE(vukp_set_gen, vukp_set_gen + 1);
 	/* publish: lock-free readers see the BARs once they see it active */
 	smp_store_release(&g->active, true);
-	raw_spin_unlock_irqrestore(&vukp_lock, flags);
-	pci_info(pdev, "tracking GPU (%04x:%04x, %u memory BARs)\n",
-		 pdev->vendor, pdev->device, g->nbars);
+	pci_info(pdev, "tracking GPU (%04x:%04x, %u apertures)\n",
+		 pdev->vendor, pdev->device, g->info.nbars);
 }
 
-/* Retire entries; process context, vukp_mutex held. */
+/* Retire entries (@only, or all if -1); process context. */
 static void vukp_gpu_remove(int only)
 {
 	struct pci_dev *put[VUKP_MAX_GPUS];
-	unsigned long flags;
 	unsigned int i, n = 0;
 
-	raw_spin_lock_irqsave(&vukp_lock, flags);
 	for (i = 0; i < VUKP_MAX_GPUS; i++) {
 		struct vukp_gpu *g = &vukp_gpus[i];
 
 		if (!g->pdev || (only >= 0 && only != i))
 			continue;
 		WRITE_ONCE(g->active, false);
-		vukp_gpu_set_gen++;
-		g->model = -1;
-		g->state = VUKP_GPU_IDLE;
+		WRITE_ONCE(vukp_set_gen, vukp_set_gen + 1);
 		put[n++] = g->pdev;
 	}
-	raw_spin_unlock_irqrestore(&vukp_lock, flags);
 	if (!n)
 		return;
 	synchronize_rcu();	/* handlers that matched these entries */
@@ -312,8 +314,9 @@ int vukp_gpus_init(const struct module *nv)
 	struct pci_dev *pdev = NULL;
 
 	vukp_gpu_nv = nv;
+	vukp_overflow = false;
 	for_each_pci_dev(pdev)
-		if (vukp_is_nv_dev(pdev))
+		if (vukp_is_nv_gpu(pdev))
 			vukp_gpu_add(pdev);
 	return 0;
 }
@@ -325,41 +328,51 @@ void vukp_gpus_exit(void)
 	vukp_gpu_nv = NULL;
 }
 
-static int vukp_pci_cb(struct notifier_block *nb, unsigned long action,
-		       void *data)
+bool vukp_gpu_bound(struct pci_dev *pdev)
 {
-	struct pci_dev *pdev = to_pci_dev(data);
-	int idx;
-
-	if (action != BUS_NOTIFY_BOUND_DRIVER &&
-	    action != BUS_NOTIFY_UNBIND_DRIVER)
-		return NOTIFY_DONE;
-	mutex_lock(&vukp_mutex);
-	if (action == BUS_NOTIFY_BOUND_DRIVER) {
-		if (vukp_is_nv_dev(pdev))
-			vukp_gpu_add(pdev);
-	} else {
-		idx = vukp_gpu_find(pdev);
-		if (idx >= 0) {
-			pci_info(pdev, "no longer tracked (unbinding)\n");
-			vukp_gpu_remove(idx);
-		}
-	}
-	vukp_copy_probe_update();	/* a GPU to identify, or a re-balance */
-	mutex_unlock(&vukp_mutex);
-	return NOTIFY_OK;
+	if (!vukp_is_nv_gpu(pdev))
+		return false;
+	vukp_gpu_add(pdev);
+	return true;
 }
 
-static struct notifier_block vukp_pci_nb = {
-	.notifier_call = vukp_pci_cb,
-};
-
-int vukp_pci_notifier_register(void)
+bool vukp_gpu_unbinding(struct pci_dev *pdev)
 {
-	return bus_register_notifier(&pci_bus_type, &vukp_pci_nb);
+	int idx = vukp_gpu_find(pdev);
+
+	if (idx < 0)
+		return false;
+	pci_info(pdev, "no longer tracked (unbinding)\n");
+	vukp_gpu_remove(idx);
+	return true;
 }
 
-void vukp_pci_notifier_unregister(void)
+bool vukp_gpus_overflow(void)
 {
-	bus_unregister_notifier(&pci_bus_type, &vukp_pci_nb);
+	return READ_ONCE(vukp_overflow);
+}
+
+bool vukp_gpu_active(int idx, u32 *gen)
+{
+	const struct vukp_gpu *g = &vukp_gpus[idx];
+
+	if (!smp_load_acquire(&g->active))
+		return false;
+	*gen = READ_ONCE(g->gen);
+	return true;
+}
+
+bool vukp_gpu_info(int idx, struct vukp_gpu_info *out)
+{
+	const struct vukp_gpu *g = &vukp_gpus[idx];
+
+	if (!smp_load_acquire(&g->active))
+		return false;
+	*out = g->info;
+	return true;
+}
+
+u32 vukp_gpu_set_gen(void)
+{
+	return READ_ONCE(vukp_set_gen);
 }

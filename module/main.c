@@ -5,21 +5,52 @@
  *
  * This file: module init/exit, and arming per nvidia instance (at load if
  * nvidia is live, else from a module notifier when nvidia is COMING;
- * disarmed when it is GOING).  All of it in process context, under
- * vukp_mutex.
+ * disarmed when it is GOING); the PCI notifier that follows GPUs coming
+ * and going.  All of it in process context, under vukp_mutex.
  */
 #include <linux/module.h>
-#include <linux/delay.h>
-#include "vukp.h"
-
-#define VUKP_GRACE_MS 200	/* see vukp_disarm() */
+#include <linux/mutex.h>
+#include <linux/pci.h>
+#include "main.h"
+#include "catalog.h"
+#include "gpu.h"
+#include "unlock.h"
+#include "probes.h"
+#include "status.h"
+#include "compat.h"
 
 /* arming, the GPU table's writers, status readers */
-DEFINE_MUTEX(vukp_mutex);
-struct vukp_nv_info vukp_nv;
-const struct module *vukp_nv_mod;	/* the nvidia instance handled */
+static DEFINE_MUTEX(vukp_mutex);
+static struct vukp_nv_info vukp_nv;
+static const struct module *vukp_nv_mod;	/* the nvidia instance handled */
 static bool vukp_armed;
 static bool vukp_unloading;	/* exit or failed init: arm no more */
+
+void vukp_arming_lock(void)
+{
+	mutex_lock(&vukp_mutex);
+}
+
+int vukp_arming_lock_interruptible(void)
+{
+	return mutex_lock_interruptible(&vukp_mutex);
+}
+
+void vukp_arming_unlock(void)
+{
+	mutex_unlock(&vukp_mutex);
+}
+
+void vukp_arming_assert_held(void)
+{
+	lockdep_assert_held(&vukp_mutex);
+}
+
+void vukp_nv_info(struct vukp_nv_info *out)
+{
+	lockdep_assert_held(&vukp_mutex);
+	*out = vukp_nv;
+}
 
 static void vukp_refuse(const char *why)
 {
@@ -32,8 +63,7 @@ static void vukp_refuse(const char *why)
 
 static void vukp_arm(struct module *nv)
 {
-	struct vukp_tables *t = &vukp_tab;
-	unsigned long flags;
+	struct vukp_unlock_stats st;
 	const char *why;
 	int ret;
 
@@ -52,56 +82,43 @@ static void vukp_arm(struct module *nv)
 		vukp_refuse(vukp_nv.reason);
 		return;
 	}
-	ret = vukp_tables_find(nv, t, &why);
+	ret = vukp_unlock_arm(nv, &why);
 	if (ret) {
 		vukp_probes_unregister();
 		vukp_refuse(why);
 		return;
 	}
-
-	raw_spin_lock_irqsave(&vukp_lock, flags);
-	memset(vukp_models, 0, sizeof(vukp_models));
-	memset(vukp_cls_reserved, 0, sizeof(vukp_cls_reserved));
-	memset(&vukp_patch_time, 0, sizeof(vukp_patch_time));
-	vukp_stopping = false;
-	raw_spin_unlock_irqrestore(&vukp_lock, flags);
-
 	vukp_gpus_init(nv);
 	vukp_probes_enable();
 	vukp_armed = true;
 	vukp_nv.state = VUKP_NV_ARMED;
-	pr_info("nvidia %s: armed: %u other boards, %u vGPU-capable entries, %u sacrificial slots (%u+%u), %u decoys; searched %lu KiB in %llu us\n",
-		vukp_nv.version, t->nother, t->nvgpu, t->nslots, t->ncls[0],
-		t->ncls[1], t->decoys, t->scanned >> 10,
-		div_u64(t->scan_ns, NSEC_PER_USEC));
+	vukp_unlock_stats(&st);
+	pr_info("nvidia %s: armed: %u other boards, %u vGPU-capable entries, %u sacrificial (%u+%u), %u usable with borrow=%d, %u decoys; searched %lu KiB in %llu us\n",
+		vukp_nv.version, st.nother, st.nvgpu,
+		st.nsac[VUKP_KIND_SAC_DUALCODER] + st.nsac[VUKP_KIND_SAC_PATCHER],
+		st.nsac[VUKP_KIND_SAC_DUALCODER], st.nsac[VUKP_KIND_SAC_PATCHER],
+		st.usable, st.borrow, st.decoys, st.scanned >> 10,
+		div_u64(st.scan_ns, NSEC_PER_USEC));
 }
 
 /* @going: nvidia's exit has run, none of its code can run any more. */
 static void vukp_disarm(bool going)
 {
-	unsigned long flags;
+	struct vukp_unlock_stats st;
+	unsigned long parked;
 
 	lockdep_assert_held(&vukp_mutex);
 	if (vukp_armed) {
-		raw_spin_lock_irqsave(&vukp_lock, flags);
-		vukp_stopping = true;
-		vukp_restore_all();
-		raw_spin_unlock_irqrestore(&vukp_lock, flags);
+		vukp_unlock_stats(&st);
+		parked = st.parked;
+		vukp_unlock_disarm(going);
 		vukp_probes_unregister();
 		vukp_gpus_exit();
-		/*
-		 * An RM check that loaded a slot pointer just before the
-		 * restore may still read our record: such a check is a few
-		 * memcmp/HMAC/AES steps inside one RM call.  Give it time
-		 * before the records go (no exact drain without an int3
-		 * probe on rm_ioctl: see probes.c).  Not needed once nvidia's
-		 * exit has run.
-		 */
-		if (!going)
-			msleep(VUKP_GRACE_MS);
-		vukp_tables_free(&vukp_tab);
-		memset(vukp_models, 0, sizeof(vukp_models));
 		vukp_armed = false;
+		vukp_unlock_stats(&st);
+		if (st.parked != parked)
+			pr_info("nvidia %s: kept %lu bytes of records it may still be reading (freed at reboot)\n",
+				vukp_nv.version, st.parked - parked);
 		pr_info("nvidia %s: disarmed, tables restored\n",
 			vukp_nv.version);
 	}
@@ -132,6 +149,34 @@ static struct notifier_block vukp_module_nb = {
 	.notifier_call = vukp_module_cb,
 };
 
+static int vukp_pci_cb(struct notifier_block *nb, unsigned long action,
+		       void *data)
+{
+	struct pci_dev *pdev = to_pci_dev(data);
+	bool changed = false;
+
+	if (action != BUS_NOTIFY_BOUND_DRIVER &&
+	    action != BUS_NOTIFY_UNBIND_DRIVER)
+		return NOTIFY_DONE;
+	mutex_lock(&vukp_mutex);
+	if (vukp_armed) {
+		if (action == BUS_NOTIFY_BOUND_DRIVER)
+			changed = vukp_gpu_bound(pdev) || vukp_gpus_overflow();
+		else
+			changed = vukp_gpu_unbinding(pdev);
+	}
+	if (changed) {
+		vukp_unlock_rebalance();
+		vukp_copy_probe_update();	/* a GPU to identify */
+	}
+	mutex_unlock(&vukp_mutex);
+	return NOTIFY_OK;
+}
+
+static struct notifier_block vukp_pci_nb = {
+	.notifier_call = vukp_pci_cb,
+};
+
 /*
  * Disarm while the module notifier is still registered: an nvidia going
  * away at the same time then waits in it for vukp_mutex, so its memory
@@ -155,7 +200,7 @@ static int __init vukp_init(void)
 	ret = vukp_catalog_init();
 	if (ret)
 		return ret;
-	ret = vukp_pci_notifier_register();
+	ret = bus_register_notifier(&pci_bus_type, &vukp_pci_nb);
 	if (ret)
 		goto err;
 	ret = register_module_notifier(&vukp_module_nb);
@@ -182,7 +227,7 @@ static int __init vukp_init(void)
 err_arm:
 	vukp_shutdown();
 err_pci:
-	vukp_pci_notifier_unregister();
+	bus_unregister_notifier(&pci_bus_type, &vukp_pci_nb);
 err:
 	pr_err("cannot load (error %d)\n", ret);
 	return ret;
@@ -192,7 +237,7 @@ static void __exit vukp_exit(void)
 {
 	vukp_status_exit();
 	vukp_shutdown();
-	vukp_pci_notifier_unregister();
+	bus_unregister_notifier(&pci_bus_type, &vukp_pci_nb);
 	pr_info("unloaded\n");
 }
 

@@ -4,7 +4,8 @@
  * one static table and installed all-or-nothing.  Every handler here runs
  * in atomic context.
  *
- *   os_mem_copy            kprobe:    16-byte copies from a GPU aperture
+ *   os_mem_copy            kprobe:    16-byte copies from a GPU aperture,
+ *                                     handed to unlock.c
  *   os_map_kernel_space    kretprobe: remember aperture mappings (cache)
  *   os_unmap_kernel_space  kprobe:    forget them
  *
@@ -18,7 +19,10 @@
 #include <linux/percpu.h>
 #include <linux/irq_work.h>
 #include <linux/workqueue.h>
-#include "vukp.h"
+#include "probes.h"
+#include "gpu.h"
+#include "unlock.h"
+#include "main.h"
 
 enum { VUKP_P_COPY, VUKP_P_MAP, VUKP_P_UNMAP };
 
@@ -29,6 +33,8 @@ static void vukp_hit(int p)
 {
 	this_cpu_inc(vukp_hits[p]);
 }
+
+static void vukp_copy_probe_idle(void);
 
 /* ---- os_mem_copy(dst, src, len) ---- */
 
@@ -54,7 +60,8 @@ static int vukp_copy_pre(struct kprobe *kp, struct pt_regs *regs)
 	if (gpu < 0)
 		return 0;
 	memcpy_fromio(val, (const void __iomem *)src, sizeof(val));
-	vukp_on_read(gpu, gen, src, val);
+	if (!vukp_unlock_read(gpu, gen, src, val))
+		vukp_copy_probe_idle();
 	memzero_explicit(val, sizeof(val));
 	return 0;
 }
@@ -132,21 +139,21 @@ static bool vukp_guarded[VUKP_NUM_PROBES];
 /*
  * The os_mem_copy probe costs every RM memcpy something, and is needed
  * only while a 16-byte aperture read can still change anything
- * (vukp_copy_needed()).  A handler that sees this is no longer so queues
+ * (unlock.c decides: vukp_unlock_copy_needed()).  A handler that sees this is no longer so queues
  * (through an irq_work) a work item that disables the probe (enable and
  * disable sleep); a GPU bound or unbound enables it again at once, in the
  * PCI notifier; arming enables it afresh.  Decisions are taken under
- * vukp_mutex from the current state, so their order does not matter.  Both
- * flags change under vukp_mutex only.
+ * the arming mutex from the current state, so their order does not matter.  Both
+ * flags change under that mutex only.
  */
 static bool vukp_copy_live;	/* armed: the probe's state is managed */
 static bool vukp_copy_on;	/* the os_mem_copy probe is enabled */
 
 static void vukp_copy_work_fn(struct work_struct *work)
 {
-	mutex_lock(&vukp_mutex);
+	vukp_arming_lock();
 	vukp_copy_probe_update();
-	mutex_unlock(&vukp_mutex);
+	vukp_arming_unlock();
 }
 
 static DECLARE_WORK(vukp_copy_work, vukp_copy_work_fn);
@@ -160,7 +167,7 @@ static void vukp_copy_iw_fn(struct irq_work *iw)
 static DEFINE_IRQ_WORK(vukp_copy_iw, vukp_copy_iw_fn);
 
 /* A handler found the probe no longer needed (atomic, no lock held). */
-void vukp_copy_probe_idle(void)
+static void vukp_copy_probe_idle(void)
 {
 	if (READ_ONCE(vukp_copy_on))
 		irq_work_queue(&vukp_copy_iw);
@@ -171,20 +178,17 @@ static struct kprobe *vukp_kp(int i)
 	return vukp_probe_tab[i].ret ? &vukp_rps[i].kp : &vukp_kps[i];
 }
 
-/* Enable or disable the os_mem_copy probe as needed; vukp_mutex held. */
+/* Enable or disable the os_mem_copy probe as needed; arming mutex held. */
 void vukp_copy_probe_update(void)
 {
 	struct kprobe *kp = vukp_kp(VUKP_P_COPY);
-	unsigned long flags;
 	bool need;
 	int ret;
 
-	lockdep_assert_held(&vukp_mutex);
+	vukp_arming_assert_held();
 	if (!vukp_copy_live)
 		return;
-	raw_spin_lock_irqsave(&vukp_lock, flags);
-	need = vukp_copy_needed();
-	raw_spin_unlock_irqrestore(&vukp_lock, flags);
+	need = vukp_unlock_copy_needed();
 	if (need == vukp_copy_on)
 		return;
 	ret = need ? enable_kprobe(kp) : disable_kprobe(kp);
@@ -237,17 +241,22 @@ static int vukp_guard(int i)
 	return ret;
 }
 
+/* Hits probe @i missed: kretprobe instances and the kprobe's own. */
+static unsigned long vukp_nmissed(int i)
+{
+	return vukp_kp(i)->nmissed +
+	       (vukp_probe_tab[i].ret ? vukp_rps[i].nmissed : 0);
+}
+
 static void vukp_unregister(int i)
 {
 	if (!vukp_registered[i])
 		return;
-	if (vukp_probe_tab[i].ret) {
+	if (vukp_probe_tab[i].ret)
 		unregister_kretprobe(&vukp_rps[i]);
-		vukp_missed[i] = vukp_rps[i].nmissed + vukp_rps[i].kp.nmissed;
-	} else {
+	else
 		unregister_kprobe(&vukp_kps[i]);
-		vukp_missed[i] = vukp_kps[i].nmissed;
-	}
+	vukp_missed[i] = vukp_nmissed(i);
 	vukp_registered[i] = false;
 	if (vukp_guarded[i])
 		unregister_kprobe(&vukp_guards[i]);
@@ -299,19 +308,21 @@ int vukp_probes_register(const struct module *nv, const char **failed)
 	return 0;
 }
 
+/* Every probe but os_mem_copy's, whose state follows what is needed. */
 void vukp_probes_enable(void)
 {
 	int i;
 
 	for (i = 0; i < VUKP_NUM_PROBES; i++) {
-		int ret = vukp_probe_tab[i].ret ? enable_kretprobe(&vukp_rps[i]) :
-						  enable_kprobe(&vukp_kps[i]);
+		int ret;
 
+		if (i == VUKP_P_COPY)
+			continue;
+		ret = vukp_probe_tab[i].ret ? enable_kretprobe(&vukp_rps[i]) :
+					      enable_kprobe(&vukp_kps[i]);
 		if (ret)
 			pr_warn("cannot enable the probe on %s (error %d)\n",
 				vukp_probe_tab[i].symbol, ret);
-		else if (i == VUKP_P_COPY)
-			WRITE_ONCE(vukp_copy_on, true);
 	}
 	vukp_copy_live = true;
 	vukp_copy_probe_update();
@@ -342,11 +353,7 @@ void vukp_probes_stats(struct vukp_probe_stat *st)
 		st[i].hits = 0;
 		for_each_possible_cpu(cpu)
 			st[i].hits += per_cpu(vukp_hits[i], cpu);
-		if (!vukp_registered[i])
-			st[i].nmissed = vukp_missed[i];
-		else if (vukp_probe_tab[i].ret)
-			st[i].nmissed = vukp_rps[i].nmissed + vukp_rps[i].kp.nmissed;
-		else
-			st[i].nmissed = vukp_kps[i].nmissed;
+		st[i].nmissed = vukp_registered[i] ? vukp_nmissed(i) :
+						     vukp_missed[i];
 	}
 }

@@ -1,32 +1,63 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Finding nvidia's board lists (process context, once per nvidia instance).
+ * Finding nvidia's board lists (driver-model.md 6) in its data ranges.
  *
  * 1. Find every copy of the three marker magics (magic_start and the two
- *    sacrificial magics) in nvidia's data ranges: one pass over aligned
- *    words; a hashed bitmap of the 8-byte windows of the markers lets
- *    almost every word through with one test.
+ *    sacrificial magics): one pass over aligned words; a hashed bitmap of
+ *    the markers' 8-byte windows lets almost every word through with one
+ *    test.
  * 2. Find every 8-byte little-endian pointer to those copies, at any byte
- *    offset: one pass over aligned words, filtering on the top byte of the
- *    module area (every pointer into it has four 0xff bytes in a row).
+ *    offset: one pass over aligned words, filtering on the top byte that
+ *    all of nvidia's addresses share.
  * 3. Keep the pointers that start a valid triplet {magic, record,
  *    signature}; walk the lists from them.
  *
- * Every pointer read from nvidia's memory is checked against nvidia's own
- * data ranges before it is followed.
+ * Everything read from nvidia's memory is read once: a triplet's pointers
+ * are loaded into locals, checked against the ranges, and only the checked
+ * copies are followed; the record's block count is loaded once and
+ * bounds the copy.  Part of what is searched is writable data, so an entry
+ * is read a second time after it was copied and kept only if nothing
+ * changed (whole or not at all).
+ *
+ * Process context only (the kernel build reschedules every MiB); no global
+ * state.  Built for userspace too (without __KERNEL__).
  */
+#ifdef __KERNEL__
+#include <linux/kernel.h>
 #include <linux/slab.h>
 #include <linux/sort.h>
-#include <linux/vmalloc.h>
-#include <linux/timekeeping.h>
-#include "vukp.h"
+#include <linux/string.h>
+#include <linux/sched.h>
+#include "compat.h"
+#define vukp_alloc(n, size)	kvmalloc_array(n, size, GFP_KERNEL | __GFP_ZERO)
+#define vukp_free(p)		kvfree(p)
+#define vukp_sort(b, n, s, cmp)	sort(b, n, s, cmp, NULL)
+#define vukp_resched()		cond_resched()
+#define VUKP_NOKASAN		__no_sanitize_address
+#else
+#include <stdlib.h>
+#include <string.h>
+#define vukp_alloc(n, size)	calloc(n, size)
+#define vukp_free(p)		free(p)
+#define vukp_sort(b, n, s, cmp)	qsort(b, n, s, cmp)
+#define vukp_resched()		do { } while (0)
+#define VUKP_NOKASAN
+#define unlikely(x)		__builtin_expect(!!(x), 0)
+#define likely(x)		__builtin_expect(!!(x), 1)
+#define ENOMEM			12
+#define ENOENT			2
+#endif
+#include "tables.h"
 #include "vukp_nvabi.h"
 
 #define VUKP_MAX_OCC		256	/* copies of the markers */
 #define VUKP_MAX_HITS		4096	/* pointers to them */
 #define VUKP_MAX_LIST		8192	/* triplets in one list */
+#define VUKP_MAX_SPANS		16	/* vGPU-capable lists */
+#define VUKP_RESCHED		(1UL << 20)
+#define VUKP_BITMAP_WORDS	((1U << 16) / (8 * sizeof(unsigned long)))
 
-/* magic_start, then the two sacrificial magics (driver-model.md 6) */
+/* magic_start, then the two sacrificial magics */
 static const u8 vukp_markers[VUKP_NUM_MARKERS][VUKP_MAGIC_LEN] = VUKP_MARKER_MAGICS;
 
 struct vukp_occ {
@@ -41,17 +72,16 @@ struct vukp_hit {
 };
 
 struct vukp_scan {
-	struct vukp_range r[VUKP_MAX_RANGES];
+	const struct vukp_range *r;
 	int nr;
 	struct vukp_occ occ[VUKP_MAX_OCC];
 	unsigned int nocc;
-	bool occ_full;
 	u64 targets[VUKP_MAX_OCC];	/* sorted occurrence addresses */
 	unsigned int ntargets;
 	struct vukp_hit *hits;
 	unsigned int nhits;
-	bool hits_full;
-	unsigned long bitmap[BITS_TO_LONGS(1 << 16)];
+	bool full;
+	unsigned long bitmap[VUKP_BITMAP_WORDS];
 };
 
 static bool vukp_in(const struct vukp_scan *sc, unsigned long a,
@@ -67,42 +97,95 @@ static bool vukp_in(const struct vukp_scan *sc, unsigned long a,
 }
 
 /*
- * The functions that read nvidia's memory word by word are not KASAN
- * checked: the scan crosses every object of nvidia's data, and on a KASAN
- * kernel an instrumented nvidia has poisoned redzones between them (a
- * false "global-out-of-bounds").  Every address is checked against
- * nvidia's data ranges first (vukp_in()), which is what keeps it safe.
+ * The functions that read nvidia's memory are not KASAN checked: the scan
+ * crosses every object of nvidia's data, and on a KASAN kernel an
+ * instrumented nvidia has poisoned redzones between them.  Every address
+ * is checked against nvidia's ranges first (vukp_in()), which is what
+ * keeps it safe.
  */
-static __no_sanitize_address u64 vukp_ld(unsigned long a)
+static VUKP_NOKASAN u64 vukp_ld(unsigned long a)
 {
+#ifdef __KERNEL__
 	return get_unaligned((const u64 *)a);
+#else
+	u64 v;
+
+	memcpy(&v, (const void *)a, sizeof(v));
+	return v;
+#endif
+}
+
+static VUKP_NOKASAN u8 vukp_ld8(unsigned long a)
+{
+	return *(const volatile u8 *)a;
+}
+
+static VUKP_NOKASAN void vukp_copy(void *dst, unsigned long src, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		((u8 *)dst)[i] = vukp_ld8(src + i);
+}
+
+static bool vukp_bit(const unsigned long *bm, u16 b)
+{
+	return bm[b / (8 * sizeof(long))] >> (b % (8 * sizeof(long))) & 1;
+}
+
+static void vukp_set_bit(unsigned long *bm, u16 b)
+{
+	bm[b / (8 * sizeof(long))] |= 1UL << (b % (8 * sizeof(long)));
+}
+
+/* Which marker @magic is, or -1. */
+static int vukp_marker(const u8 *magic)
+{
+	int k;
+
+	for (k = 0; k < VUKP_NUM_MARKERS; k++)
+		if (!memcmp(magic, vukp_markers[k], VUKP_MAGIC_LEN))
+			return k;
+	return -1;
 }
 
 /*
- * A triplet at @q: three pointers into nvidia's data ranges, a magic of
- * 16 bytes, a record with 1..VUKP_MAX_BLOCKS blocks, a 32-byte signature.
+ * Read the triplet at @q into @e: pointers loaded once and checked, then
+ * what they point at copied, then the pointers and the block count loaded
+ * again: the entry is taken only if they did not change meanwhile.
  */
-static __no_sanitize_address bool vukp_triplet_ok(const struct vukp_scan *sc,
-						  unsigned long q)
+static VUKP_NOKASAN bool vukp_entry_read(const struct vukp_scan *sc,
+					 unsigned long q, struct vukp_entry *e)
 {
-	unsigned long m, r, s;
-	unsigned int n;
+	unsigned int i, nb;
+	int k;
 
 	if (!vukp_in(sc, q, VUKP_TRIPLET))
 		return false;
-	m = vukp_ld(q);
-	r = vukp_ld(q + 8);
-	s = vukp_ld(q + 16);
-	if (!vukp_in(sc, m, VUKP_MAGIC_LEN) || !vukp_in(sc, s, VUKP_SIG_LEN) ||
-	    !vukp_in(sc, r, 1))
+	for (i = 0; i < 3; i++)
+		e->ptr[i] = vukp_ld(q + 8 * i);
+	if (!vukp_in(sc, e->ptr[0], VUKP_MAGIC_LEN) ||
+	    !vukp_in(sc, e->ptr[2], VUKP_REC_SIG_LEN) || !vukp_in(sc, e->ptr[1], 1))
 		return false;
-	n = *(const u8 *)r;
-	return n >= 1 && n <= VUKP_MAX_BLOCKS &&
-	       vukp_in(sc, r, 1 + VUKP_BLOCK * n);
+	nb = vukp_ld8(e->ptr[1]);
+	if (nb < 1 || nb > VUKP_MAX_BLOCKS || !vukp_in(sc, e->ptr[1], 1 + 16 * nb))
+		return false;
+	e->addr = q;
+	vukp_copy(e->magic, e->ptr[0], VUKP_MAGIC_LEN);
+	vukp_copy(e->sig, e->ptr[2], VUKP_REC_SIG_LEN);
+	vukp_copy(e->rec, e->ptr[1], 1 + 16 * nb);
+	if (e->rec[0] != nb)
+		return false;
+	for (i = 0; i < 3; i++)
+		if (vukp_ld(q + 8 * i) != e->ptr[i])
+			return false;
+	k = vukp_marker(e->magic);
+	e->kind = k > 0 ? k : VUKP_KIND_BOARD;
+	return true;
 }
 
 /* Pass 1: every copy of the markers, at any byte offset. */
-static __no_sanitize_address void vukp_find_markers(struct vukp_scan *sc)
+static VUKP_NOKASAN void vukp_find_markers(struct vukp_scan *sc)
 {
 	u64 win[VUKP_NUM_MARKERS][8];
 	unsigned int p, d;
@@ -114,31 +197,35 @@ static __no_sanitize_address void vukp_find_markers(struct vukp_scan *sc)
 	 */
 	for (p = 0; p < VUKP_NUM_MARKERS; p++) {
 		for (d = 0; d < 8; d++) {
-			win[p][d] = get_unaligned((const u64 *)&vukp_markers[p][d]);
-			__set_bit((u16)win[p][d], sc->bitmap);
+			memcpy(&win[p][d], &vukp_markers[p][d], 8);
+			vukp_set_bit(sc->bitmap, (u16)win[p][d]);
 		}
 	}
 
 	for (i = 0; i < sc->nr; i++) {
 		unsigned long start = sc->r[i].start, end = sc->r[i].end;
-		unsigned long a;
+		unsigned long a = (start + 7) & ~7UL;
 
-		for (a = ALIGN(start, 8); a + 8 <= end; a += 8) {
+		for (; a + 8 <= end; a += 8) {
 			u64 w = *(const u64 *)a;
 
-			if (likely(!test_bit((u16)w, sc->bitmap)))
+			if (unlikely(!(a & (VUKP_RESCHED - 1))))
+				vukp_resched();
+			if (likely(!vukp_bit(sc->bitmap, (u16)w)))
 				continue;
 			for (p = 0; p < VUKP_NUM_MARKERS; p++) {
 				for (d = 0; d < 8; d++) {
 					unsigned long o = a - d;
+					u8 m[VUKP_MAGIC_LEN];
 
 					if (w != win[p][d] || o < start ||
-					    o + VUKP_MAGIC_LEN > end ||
-					    memcmp((const void *)o, vukp_markers[p],
-						   VUKP_MAGIC_LEN))
+					    o + VUKP_MAGIC_LEN > end)
+						continue;
+					vukp_copy(m, o, sizeof(m));
+					if (memcmp(m, vukp_markers[p], sizeof(m)))
 						continue;
 					if (sc->nocc == VUKP_MAX_OCC) {
-						sc->occ_full = true;
+						sc->full = true;
 						continue;
 					}
 					sc->occ[sc->nocc].addr = o;
@@ -147,7 +234,6 @@ static __no_sanitize_address void vukp_find_markers(struct vukp_scan *sc)
 				}
 			}
 		}
-		cond_resched();
 	}
 }
 
@@ -158,137 +244,8 @@ static int vukp_cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static int vukp_target_idx(const struct vukp_scan *sc, u64 v)
-{
-	unsigned int lo = 0, hi = sc->ntargets;
-
-	while (lo < hi) {
-		unsigned int mid = lo + (hi - lo) / 2;
-
-		if (sc->targets[mid] == v)
-			return mid;
-		if (sc->targets[mid] < v)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return -1;
-}
-
-static void vukp_check_ptr(struct vukp_scan *sc, unsigned long o,
-			   const struct vukp_range *r, u32 high)
-{
-	unsigned int k;
-	u64 v;
-
-	if (o < r->start || o + 8 > r->end)
-		return;
-	v = vukp_ld(o);
-	if ((u32)(v >> 32) != high || vukp_target_idx(sc, v) < 0)
-		return;
-	if (!vukp_triplet_ok(sc, o))
-		return;
-	for (k = 0; k < sc->nocc; k++) {
-		if (sc->occ[k].addr != v)
-			continue;
-		sc->occ[k].used = true;
-		if (sc->nhits == VUKP_MAX_HITS) {
-			sc->hits_full = true;
-			return;
-		}
-		sc->hits[sc->nhits].pos = o;
-		sc->hits[sc->nhits].marker = sc->occ[k].marker;
-		sc->nhits++;
-		return;
-	}
-}
-
-/* Pass 2: every pointer to a marker copy that starts a valid triplet. */
-static __no_sanitize_address void vukp_find_pointers(struct vukp_scan *sc)
-{
-	unsigned int k;
-	u32 high;
-	u8 b;
-	int i;
-
-	for (k = 0; k < sc->nocc; k++)
-		sc->targets[k] = sc->occ[k].addr;
-	sort(sc->targets, sc->nocc, sizeof(u64), vukp_cmp_u64, NULL);
-	sc->ntargets = sc->nocc;
-	if (!sc->ntargets)
-		return;
-
-	/* all of nvidia's memory shares the upper half of its addresses */
-	high = (u32)(sc->targets[0] >> 32);
-	b = high >> 24;
-	for (k = 1; k < sc->ntargets; k++)
-		if ((u32)(sc->targets[k] >> 32) != high)
-			return;	/* cannot happen in the module area */
-
-	for (i = 0; i < sc->nr; i++) {
-		const struct vukp_range *r = &sc->r[i];
-		unsigned long a0 = ALIGN(r->start, 8);
-		unsigned long a1 = ALIGN_DOWN(r->end, 8);
-		unsigned long a, o;
-		bool uniform = high == (u32)b * 0x01010101u;
-
-		if (!uniform || a1 <= a0 + 8) {
-			for (o = r->start; o + 8 <= r->end; o++)
-				vukp_check_ptr(sc, o, r, high);
-			continue;
-		}
-		/*
-		 * The high half of a pointer at o is bytes o+4..o+7; exactly
-		 * one of them sits at an address of the form 4k+3.  Test that
-		 * byte of each aligned word (bytes 3 and 7) against b.
-		 */
-		for (o = r->start; o < a0 - 4; o++)
-			vukp_check_ptr(sc, o, r, high);
-		for (a = a0; a < a1; a += 8) {
-			u64 w = *(const u64 *)a;
-
-			if (unlikely((u8)(w >> 24) == b))
-				for (o = a - 4; o < a; o++)
-					vukp_check_ptr(sc, o, r, high);
-			if (unlikely((u8)(w >> 56) == b))
-				for (o = a; o < a + 4; o++)
-					vukp_check_ptr(sc, o, r, high);
-		}
-		for (o = a1 - 4; o + 8 <= r->end; o++)
-			vukp_check_ptr(sc, o, r, high);
-		cond_resched();
-	}
-}
-
-static int vukp_board_cmp(const void *a, const void *b)
-{
-	return memcmp(((const struct vukp_board *)a)->magic,
-		      ((const struct vukp_board *)b)->magic, VUKP_MAGIC_LEN);
-}
-
-static void vukp_board_copy(struct vukp_board *bd, unsigned long q, u8 list)
-{
-	const u8 *rec = (const u8 *)(unsigned long)vukp_ld(q + 8);
-
-	memset(bd, 0, sizeof(*bd));
-	memcpy(bd->magic, (const void *)(unsigned long)vukp_ld(q),
-	       VUKP_MAGIC_LEN);
-	memcpy(bd->rec, rec, 1 + VUKP_BLOCK * rec[0]);
-	memcpy(bd->sig, (const void *)(unsigned long)vukp_ld(q + 16),
-	       VUKP_SIG_LEN);
-	bd->list = list;
-}
-
-static int vukp_cmp_ulong(const void *a, const void *b)
-{
-	unsigned long x = *(const unsigned long *)a;
-	unsigned long y = *(const unsigned long *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static long vukp_ulong_idx(const unsigned long *v, unsigned int n,
-			   unsigned long x)
+/* Index of @v in sorted @v[0..n), or -1: the one binary search. */
+static long vukp_bsearch_u64(const u64 *v, unsigned int n, u64 x)
 {
 	unsigned int lo = 0, hi = n;
 
@@ -305,258 +262,299 @@ static long vukp_ulong_idx(const unsigned long *v, unsigned int n,
 	return -1;
 }
 
-/* A writable alias of the pages holding the slots; pointer stores only. */
-static int vukp_make_alias(struct vukp_tables *t)
+static void vukp_check_ptr(struct vukp_scan *sc, unsigned long o,
+			   const struct vukp_range *r, u32 high)
 {
-	unsigned long *pa;
-	struct page **pages;
-	unsigned int i, n = 0;
-	int ret = -ENOMEM;
+	struct vukp_entry e;
+	unsigned int k;
+	u64 v;
 
-	pa = kmalloc_array(2 * t->nslots, sizeof(*pa), GFP_KERNEL);
-	pages = kmalloc_array(2 * t->nslots, sizeof(*pages), GFP_KERNEL);
-	if (!pa || !pages)
-		goto out;
-	for (i = 0; i < t->nslots; i++) {
-		pa[n++] = t->slots[i].addr & PAGE_MASK;
-		pa[n++] = (t->slots[i].addr + VUKP_TRIPLET - 1) & PAGE_MASK;
-	}
-	sort(pa, n, sizeof(*pa), vukp_cmp_ulong, NULL);
-	for (i = 1; i < n; i++) {
-		if (pa[i] == pa[i - 1]) {
-			memmove(&pa[i], &pa[i + 1], (n - i - 1) * sizeof(*pa));
-			n--;
-			i--;
+	if (o < r->start || o + 8 > r->end)
+		return;
+	v = vukp_ld(o);
+	if ((u32)(v >> 32) != high || vukp_bsearch_u64(sc->targets, sc->ntargets, v) < 0)
+		return;
+	if (!vukp_entry_read(sc, o, &e) || e.ptr[0] != v)
+		return;
+	for (k = 0; k < sc->nocc; k++) {
+		if (sc->occ[k].addr != v)
+			continue;
+		sc->occ[k].used = true;
+		if (sc->nhits == VUKP_MAX_HITS) {
+			sc->full = true;
+			return;
 		}
+		sc->hits[sc->nhits].pos = o;
+		sc->hits[sc->nhits].marker = sc->occ[k].marker;
+		sc->nhits++;
+		return;
 	}
-	ret = -EFAULT;
-	for (i = 0; i < n; i++) {
-		pages[i] = vmalloc_to_page((void *)pa[i]);
-		if (!pages[i])
-			goto out;
-	}
-	ret = -ENOMEM;
-	t->alias_base = vmap(pages, n, VM_MAP, PAGE_KERNEL);
-	if (!t->alias_base)
-		goto out;
-	for (i = 0; i < t->nslots; i++) {
-		struct vukp_slot *s = &t->slots[i];
-		long idx = vukp_ulong_idx(pa, n, s->addr & PAGE_MASK);
-
-		s->alias = (u8 *)t->alias_base + idx * PAGE_SIZE +
-			   offset_in_page(s->addr);
-	}
-	ret = 0;
-out:
-	kfree(pages);
-	kfree(pa);
-	return ret;
 }
 
-/* Walk a list from @q in steps of @step while the triplets are valid. */
+/* Pass 2: every pointer to a marker copy that starts a valid triplet. */
+static VUKP_NOKASAN void vukp_find_pointers(struct vukp_scan *sc)
+{
+	unsigned int k;
+	u32 high;
+	u8 b;
+	int i;
+
+	for (k = 0; k < sc->nocc; k++)
+		sc->targets[k] = sc->occ[k].addr;
+	vukp_sort(sc->targets, sc->nocc, sizeof(u64), vukp_cmp_u64);
+	sc->ntargets = sc->nocc;
+	if (!sc->ntargets)
+		return;
+
+	/* all of nvidia's memory shares the upper half of its addresses */
+	high = (u32)(sc->targets[0] >> 32);
+	b = high >> 24;
+	for (k = 1; k < sc->ntargets; k++)
+		if ((u32)(sc->targets[k] >> 32) != high)
+			return;	/* cannot happen in the module area */
+
+	for (i = 0; i < sc->nr; i++) {
+		const struct vukp_range *r = &sc->r[i];
+		unsigned long a0 = (r->start + 7) & ~7UL;
+		unsigned long a1 = r->end & ~7UL;
+		unsigned long a, o;
+		bool uniform = high == (u32)b * 0x01010101u;
+
+		if (!uniform || a1 <= a0 + 8) {
+			for (o = r->start; o + 8 <= r->end; o++) {
+				if (unlikely(!(o & (VUKP_RESCHED - 1))))
+					vukp_resched();
+				vukp_check_ptr(sc, o, r, high);
+			}
+			continue;
+		}
+		/*
+		 * The high half of a pointer at o is bytes o+4..o+7; exactly
+		 * one of them sits at an address of the form 4k+3.  Test that
+		 * byte of each aligned word (bytes 3 and 7) against b.
+		 */
+		for (o = r->start; o < a0 - 4; o++)
+			vukp_check_ptr(sc, o, r, high);
+		for (a = a0; a < a1; a += 8) {
+			u64 w = *(const u64 *)a;
+
+			if (unlikely(!(a & (VUKP_RESCHED - 1))))
+				vukp_resched();
+			if (unlikely((u8)(w >> 24) == b))
+				for (o = a - 4; o < a; o++)
+					vukp_check_ptr(sc, o, r, high);
+			if (unlikely((u8)(w >> 56) == b))
+				for (o = a; o < a + 4; o++)
+					vukp_check_ptr(sc, o, r, high);
+		}
+		for (o = a1 - 4; o + 8 <= r->end; o++)
+			vukp_check_ptr(sc, o, r, high);
+	}
+}
+
+struct vukp_span {
+	unsigned long lo, hi;	/* [lo, hi): triplets of one list */
+};
+
+static bool vukp_in_span(const struct vukp_span *s, unsigned int n,
+			 unsigned long q)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		if (q + VUKP_TRIPLET > s[i].lo && q < s[i].hi)
+			return true;
+	return false;
+}
+
+/* Count the valid triplets from @q in steps of @step, outside @avoid. */
 static unsigned int vukp_walk(const struct vukp_scan *sc, unsigned long q,
-			      long step, unsigned long os, unsigned long oe,
-			      unsigned long *out, unsigned int max)
+			      long step, const struct vukp_span *avoid,
+			      unsigned int navoid, struct vukp_entry *tmp)
 {
 	unsigned int n = 0;
 
-	while (n < max && vukp_triplet_ok(sc, q) &&
-	       !(q < oe && q + VUKP_TRIPLET > os)) {
-		out[n++] = q;
+	while (n < VUKP_MAX_LIST && !vukp_in_span(avoid, navoid, q) &&
+	       vukp_entry_read(sc, q, tmp)) {
+		n++;
 		q += step;
 	}
 	return n;
 }
 
-int vukp_tables_find(const struct module *mod, struct vukp_tables *t,
+/* Copy @n triplets from @q into @out; fewer if one changed meanwhile. */
+static unsigned int vukp_take(const struct vukp_scan *sc, unsigned long q,
+			      unsigned int n, struct vukp_entry *out)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		if (!vukp_entry_read(sc, q + (unsigned long)i * VUKP_TRIPLET, &out[i]))
+			break;
+	return i;
+}
+
+static int vukp_ref_cmp(const void *a, const void *b)
+{
+	const struct vukp_ref *x = a, *y = b;
+	int c = memcmp(x->magic, y->magic, VUKP_MAGIC_LEN);
+
+	if (c)
+		return c;
+	if (x->list != y->list)
+		return x->list < y->list ? -1 : 1;
+	return x->idx < y->idx ? -1 : x->idx > y->idx;
+}
+
+static int vukp_index(struct vukp_found *f)
+{
+	unsigned int i, n = 0;
+
+	f->index = vukp_alloc(f->nother + f->nvgpu, sizeof(*f->index));
+	if (!f->index)
+		return -ENOMEM;
+	for (i = 0; i < f->nother; i++, n++) {
+		memcpy(f->index[n].magic, f->other[i].magic, VUKP_MAGIC_LEN);
+		f->index[n].list = VUKP_LIST_OTHER;
+		f->index[n].idx = i;
+	}
+	for (i = 0; i < f->nvgpu; i++, n++) {
+		memcpy(f->index[n].magic, f->vgpu[i].magic, VUKP_MAGIC_LEN);
+		f->index[n].list = VUKP_LIST_VGPU;
+		f->index[n].idx = i;
+	}
+	f->nindex = n;
+	vukp_sort(f->index, n, sizeof(*f->index), vukp_ref_cmp);
+	return 0;
+}
+
+int vukp_tables_find(const struct vukp_range *r, int nr, struct vukp_found *f,
 		     const char **why)
 {
-	unsigned long os = 0, oe = 0, *vg = NULL;
-	unsigned int nother = 0, nvg = 0, i, k;
+	struct vukp_span other = { 0, 0 }, spans[VUKP_MAX_SPANS];
+	unsigned int nspans = 0, nvg = 0, i, k;
+	struct vukp_entry *tmp = NULL;
 	struct vukp_scan *sc;
-	u64 t0 = ktime_get_ns();
-	int ret;
+	int ret = -ENOMEM;
 
-	memset(t, 0, sizeof(*t));
+	memset(f, 0, sizeof(*f));
 	*why = "out of memory";
-	sc = kvzalloc(sizeof(*sc), GFP_KERNEL);
+	sc = vukp_alloc(1, sizeof(*sc));
 	if (!sc)
 		return -ENOMEM;
-	ret = -ENOMEM;
-	sc->hits = kvmalloc_array(VUKP_MAX_HITS, sizeof(*sc->hits), GFP_KERNEL);
-	if (!sc->hits)
+	sc->r = r;
+	sc->nr = nr;
+	sc->hits = vukp_alloc(VUKP_MAX_HITS, sizeof(*sc->hits));
+	tmp = vukp_alloc(1, sizeof(*tmp));
+	if (!sc->hits || !tmp)
 		goto out;
-	sc->nr = vukp_module_data_ranges(mod, sc->r);
-	for (i = 0; i < sc->nr; i++)
-		t->scanned += sc->r[i].end - sc->r[i].start;
+	for (i = 0; i < (unsigned int)nr; i++)
+		f->scanned += r[i].end - r[i].start;
 
 	vukp_find_markers(sc);
 	vukp_find_pointers(sc);
-	if (sc->occ_full || sc->hits_full)
-		pr_warn("nvidia %s: more marker copies than expected; the table search may be incomplete\n",
-			mod->version ?: "?");
 
 	/* other-boards list: the longest valid list from a magic_start */
 	for (k = 0; k < sc->nhits; k++) {
-		unsigned long q = sc->hits[k].pos, p = q;
-		unsigned int n = 0;
+		unsigned long q = sc->hits[k].pos;
+		unsigned int n;
 
 		if (sc->hits[k].marker != 0)
 			continue;
-		while (n < VUKP_MAX_LIST && vukp_triplet_ok(sc, p)) {
-			n++;
-			p += VUKP_TRIPLET;
-		}
-		if (n > nother) {
-			nother = n;
-			os = q;
-			oe = p;
+		n = vukp_walk(sc, q, VUKP_TRIPLET, NULL, 0, tmp);
+		if (n > f->nother) {
+			f->nother = n;
+			other.lo = q;
+			other.hi = q + (unsigned long)n * VUKP_TRIPLET;
 		}
 	}
 	ret = -ENOENT;
-	if (!nother) {
+	if (!f->nother) {
 		*why = "no vGPU host tables found: this is not a vGPU-KVM host driver";
 		goto out;
 	}
 
-	/* vGPU-capable list: around every sacrificial triplet */
-	ret = -ENOMEM;
-	vg = kvmalloc_array(2 * VUKP_MAX_LIST, sizeof(*vg), GFP_KERNEL);
-	if (!vg)
-		goto out;
+	/* vGPU-capable lists: the run of valid triplets around each
+	 * sacrificial triplet, outside the other-boards list */
 	for (k = 0; k < sc->nhits; k++) {
 		unsigned long q = sc->hits[k].pos;
-		unsigned int room;
+		unsigned int fwd, back;
 
-		if (sc->hits[k].marker == 0 || (q < oe && q + VUKP_TRIPLET > os))
+		if (sc->hits[k].marker == 0 || vukp_in_span(&other, 1, q) ||
+		    vukp_in_span(spans, nspans, q))
 			continue;
-		if (vukp_ulong_idx(vg, nvg, q) >= 0)
-			continue;	/* already walked */
-		room = 2 * VUKP_MAX_LIST - nvg;
-		nvg += vukp_walk(sc, q, VUKP_TRIPLET, os, oe, vg + nvg,
-				 min_t(unsigned int, room, VUKP_MAX_LIST));
-		room = 2 * VUKP_MAX_LIST - nvg;
-		nvg += vukp_walk(sc, q - VUKP_TRIPLET, -VUKP_TRIPLET, os, oe,
-				 vg + nvg, min_t(unsigned int, room, VUKP_MAX_LIST));
-		sort(vg, nvg, sizeof(*vg), vukp_cmp_ulong, NULL);
-		for (i = 1; i < nvg; i++) {
-			if (vg[i] == vg[i - 1]) {
-				memmove(&vg[i], &vg[i + 1],
-					(nvg - i - 1) * sizeof(*vg));
-				nvg--;
-				i--;
-			}
+		if (nspans == VUKP_MAX_SPANS) {
+			sc->full = true;
+			break;
 		}
+		fwd = vukp_walk(sc, q, VUKP_TRIPLET, &other, 1, tmp);
+		back = vukp_walk(sc, q - VUKP_TRIPLET, -VUKP_TRIPLET, &other, 1, tmp);
+		if (!fwd)
+			continue;
+		spans[nspans].lo = q - (unsigned long)back * VUKP_TRIPLET;
+		spans[nspans].hi = q + (unsigned long)fwd * VUKP_TRIPLET;
+		nvg += back + fwd;
+		nspans++;
 	}
-	ret = -ENOENT;
 	if (!nvg) {
-		*why = "no sacrificial slot in the vGPU-capable list: cannot install vGPU types";
+		*why = "no sacrificial entry in a vGPU-capable list: cannot install vGPU types";
 		goto out;
 	}
 
-	/* copies of both lists, sorted by magic; the sacrificial slots */
 	ret = -ENOMEM;
-	t->boards = kvmalloc_array(nother + nvg, sizeof(*t->boards),
-				   GFP_KERNEL);
-	if (!t->boards)
+	f->other = vukp_alloc(f->nother, sizeof(*f->other));
+	f->vgpu = vukp_alloc(nvg, sizeof(*f->vgpu));
+	if (!f->other || !f->vgpu)
 		goto out;
-	for (i = 0; i < nother; i++)
-		vukp_board_copy(&t->boards[i], os + i * VUKP_TRIPLET,
-				VUKP_LIST_OTHER);
-	for (i = 0; i < nvg; i++) {
-		struct vukp_board *bd = &t->boards[nother + i];
+	f->nother = vukp_take(sc, other.lo, f->nother, f->other);
+	for (i = 0; i < nspans; i++) {
+		unsigned int n = (spans[i].hi - spans[i].lo) / VUKP_TRIPLET;
 
-		vukp_board_copy(bd, vg[i], VUKP_LIST_VGPU);
-		for (k = 1; k < VUKP_NUM_MARKERS; k++)
-			if (!memcmp(bd->magic, vukp_markers[k], VUKP_MAGIC_LEN))
-				t->nslots++;
+		f->nvgpu += vukp_take(sc, spans[i].lo, n, f->vgpu + f->nvgpu);
 	}
-	t->nother = nother;
-	t->nvgpu = nvg;
-	t->nboards = nother + nvg;
-
-	t->slots = kvcalloc(t->nslots, sizeof(*t->slots), GFP_KERNEL);
-	if (!t->slots)
+	for (i = 0; i < f->nvgpu; i++)
+		f->nsac[f->vgpu[i].kind]++;
+	ret = vukp_index(f);
+	if (ret)
 		goto out;
-	t->nslots = 0;
-	for (i = 0; i < nvg; i++) {
-		const u8 *m = t->boards[nother + i].magic;
-
-		for (k = 1; k < VUKP_NUM_MARKERS; k++) {
-			struct vukp_slot *s;
-
-			if (memcmp(m, vukp_markers[k], VUKP_MAGIC_LEN))
-				continue;
-			s = &t->slots[t->nslots];
-			s->addr = vg[i];
-			s->orig[0] = vukp_ld(vg[i]);
-			s->orig[1] = vukp_ld(vg[i] + 8);
-			s->orig[2] = vukp_ld(vg[i] + 16);
-			s->cls = k - 1;
-			s->owner = -1;
-			t->ncls[k - 1]++;
-			t->nslots++;
-		}
-	}
-	sort(t->boards, t->nboards, sizeof(*t->boards), vukp_board_cmp, NULL);
-
 	for (k = 0; k < sc->nocc; k++)
 		if (!sc->occ[k].used)
-			t->decoys++;
-
-	ret = vukp_make_alias(t);
-	if (ret) {
-		*why = "cannot map the slots' pages writable";
-		goto out;
-	}
-	t->scan_ns = ktime_get_ns() - t0;
+			f->decoys++;
+	f->truncated = sc->full;
 	ret = 0;
 out:
-	kvfree(vg);
-	kvfree(sc->hits);
-	kvfree(sc);
+	vukp_free(tmp);
+	vukp_free(sc->hits);
+	vukp_free(sc);
 	if (ret)
-		vukp_tables_free(t);
+		vukp_tables_free(f);
 	return ret;
 }
 
-void vukp_tables_free(struct vukp_tables *t)
+void vukp_tables_free(struct vukp_found *f)
 {
-	if (t->alias_base)
-		vunmap(t->alias_base);
-	kvfree(t->slots);
-	kvfree(t->boards);
-	memset(t, 0, sizeof(*t));
+	vukp_free(f->index);
+	vukp_free(f->vgpu);
+	vukp_free(f->other);
+	memset(f, 0, sizeof(*f));
 }
 
-/* The first board with @magic, and how many share it (atomic). */
-const struct vukp_board *vukp_board_find(const struct vukp_tables *t,
-					 const u8 *magic, unsigned int *count)
+const struct vukp_ref *vukp_tables_lookup(const struct vukp_found *f,
+					  const u8 *magic, unsigned int *count)
 {
-	unsigned int lo = 0, hi = t->nboards, n;
+	unsigned int lo = 0, hi = f->nindex, n;
 
 	while (lo < hi) {
 		unsigned int mid = lo + (hi - lo) / 2;
 
-		if (memcmp(t->boards[mid].magic, magic, VUKP_MAGIC_LEN) < 0)
+		if (memcmp(f->index[mid].magic, magic, VUKP_MAGIC_LEN) < 0)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	for (n = 0; lo + n < t->nboards &&
-	     !memcmp(t->boards[lo + n].magic, magic, VUKP_MAGIC_LEN); n++)
+	for (n = 0; lo + n < f->nindex &&
+	     !memcmp(f->index[lo + n].magic, magic, VUKP_MAGIC_LEN); n++)
 		;
 	*count = n;
-	return n ? &t->boards[lo] : NULL;
-}
-
-/* Which sacrificial magic @magic is (0 or 1), or -1. */
-int vukp_sacrificial_class(const u8 *magic)
-{
-	int k;
-
-	for (k = 1; k < VUKP_NUM_MARKERS; k++)
-		if (!memcmp(magic, vukp_markers[k], VUKP_MAGIC_LEN))
-			return k - 1;
-	return -1;
+	return n ? &f->index[lo] : NULL;
 }
