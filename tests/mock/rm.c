@@ -18,7 +18,12 @@
 #include "vukp_nvabi.h"
 #include "vukp_catalog.h"
 
-MODULE_IMPORT_NS(CRYPTO_INTERNAL);
+/*
+ * crypto_cipher is in the CRYPTO_INTERNAL namespace.  MODULE_IMPORT_NS()
+ * takes a string literal from 6.13 (commit cdd30ebb1b9f) and a bare name
+ * before; MODULE_INFO() with the string is what both expand to.
+ */
+MODULE_INFO(import_ns, "CRYPTO_INTERNAL");
 
 #define NV_ESC_RM_CONTROL 0x2a
 
