@@ -10,8 +10,6 @@
 #include <linux/module.h>
 #include <linux/rculist.h>
 #include "tables.h"
-#include <crypto/sha2.h>
-#include <crypto/aes.h>
 
 /* the running kernel as one number, e.g. 612 for 6.12 */
 #define VUKP_KV (LINUX_VERSION_MAJOR * 100 + LINUX_VERSION_PATCHLEVEL)
@@ -26,8 +24,11 @@
 #error "vgpu_unlock_kp needs CONFIG_KPROBES and CONFIG_KRETPROBES"
 #endif
 
-/* crypto_memneq() moved from <crypto/algapi.h> to <crypto/utils.h> in 6.3 */
-#if VUKP_KV >= 603
+/*
+ * crypto_memneq() moved from <crypto/algapi.h> to <crypto/utils.h> in 6.3:
+ * the header's presence decides, not the version.
+ */
+#if __has_include(<crypto/utils.h>)
 #include <crypto/utils.h>
 #else
 #include <crypto/algapi.h>
@@ -45,10 +46,6 @@
 #define VUKP_HAVE_MODULE_MEMORY 1
 #endif
 
-/* 6.16 replaced struct sha256_state by struct sha256_ctx */
-#if VUKP_KV >= 616
-#define VUKP_HAVE_SHA256_CTX 1
-#endif
 
 
 /*
@@ -116,52 +113,68 @@ static inline struct module *vukp_module_get(const char *name, bool live_only)
 	return found;
 }
 
-/* SHA-256 from lib/crypto */
-struct vukp_sha256 {
-#ifdef VUKP_HAVE_SHA256_CTX
-	struct sha256_ctx ctx;
-#else
-	struct sha256_state ctx;
-#endif
-};
+/*
+ * AES-128 and SHA-256: our own portable C (module/crypto.c) on every kernel,
+ * never the kernel's lib/crypto, because the probe handlers need them in NMI
+ * context and lib/crypto is not NMI-safe on x86 from 6.16 on.
+ *
+ * An int3 kprobe's handler runs in NMI context: exc_int3() enters the kernel
+ * with irqentry_nmi_enter(), so in_nmi() is true.  Every probe is an int3 one
+ * on a kernel without ftrace entries on the probed functions (the debug
+ * kernel; NVIDIA's blob).  What lib/crypto does there, read in the kernel
+ * sources:
+ *   - 6.1 to 6.15: sha256_update() and aes_encrypt()/aes_decrypt() are plain
+ *     C (lib/crypto/sha256.c, lib/crypto/aes.c): safe anywhere.
+ *   - from 6.16 the SHA-256 library is arch-optimised: on x86
+ *     (lib/crypto/x86/sha256.h in 7.3) every block goes through
+ *     irq_fpu_usable() and, when that is true, kernel_fpu_begin() and
+ *     SSSE3/AVX/SHA-NI code.  irq_fpu_usable() (arch/x86/kernel/fpu/core.c)
+ *     starts with WARN_ON_ONCE(in_nmi()): the result is still right (it then
+ *     takes sha256_blocks_generic()), but the WARNING taints the kernel and
+ *     panics a panic_on_warn host.
+ *   - the 7.x AES library (struct aes_key from aes_preparekey(); 7.3's
+ *     lib/crypto/x86/aes.h) does the same with AES-NI in aes_preparekey(),
+ *     aes_encrypt() and aes_decrypt().
+ *   - the generic C behind them (sha256_blocks_generic(),
+ *     aes_encrypt_generic(), aes_expandkey_generic()) is static in 7.3: a
+ *     module cannot call it directly, and crypto_simd_disabled_for_test
+ *     exists only with CONFIG_CRYPTO_SELFTESTS_FULL.
+ * The library's API also moved under us: struct sha256_state became struct
+ * sha256_ctx in 6.17, and aes_encrypt()/aes_decrypt() take struct aes_key
+ * (aes_preparekey()) instead of struct crypto_aes_ctx from 7.x (through a
+ * transitional union at first, no longer on 7.2).  Our own ~150 lines of C
+ * have neither problem: same code and same results on every kernel and in
+ * every context, no FPU, no allocation, no lock.  They are checked against
+ * FIPS-197 and RFC 4231 by vukp_crypto_selftest() and, in the QEMU tests,
+ * against the mock driver's records (made with python-cryptography, checked
+ * by the mock with the kernel's crypto API).
+ */
 
-static inline void vukp_sha256_init(struct vukp_sha256 *s)
-{
-	sha256_init(&s->ctx);
-}
-
-static inline void vukp_sha256_update(struct vukp_sha256 *s, const u8 *d,
-				      unsigned int len)
-{
-	sha256_update(&s->ctx, d, len);
-}
-
-static inline void vukp_sha256_final(struct vukp_sha256 *s, u8 *out)
-{
-	sha256_final(&s->ctx, out);
-}
-
-/* AES-128 from lib/crypto */
+/* An expanded AES-128 key: the 11 round keys, as little-endian columns. */
 struct vukp_aes_key {
-	struct crypto_aes_ctx ctx;
+	u32 rk[44];
 };
 
-static inline void vukp_aes_key_expand(struct vukp_aes_key *k, const u8 *key,
-				       unsigned int len)
-{
-	aes_expandkey(&k->ctx, key, len);
-}
+/* @len must be 16 (AES-128); anything else leaves an all-zero key. */
+void vukp_aes_key_expand(struct vukp_aes_key *k, const u8 *key,
+			 unsigned int len);
+void vukp_aes_encrypt_block(const struct vukp_aes_key *k, u8 *dst,
+			    const u8 *src);
+void vukp_aes_decrypt_block(const struct vukp_aes_key *k, u8 *dst,
+			    const u8 *src);
 
-static inline void vukp_aes_encrypt_block(const struct vukp_aes_key *k,
-					  u8 *dst, const u8 *src)
-{
-	aes_encrypt(&k->ctx, dst, src);
-}
+#define VUKP_SHA256_DIGEST	32
+#define VUKP_SHA256_BLOCK	64
 
-static inline void vukp_aes_decrypt_block(const struct vukp_aes_key *k,
-					  u8 *dst, const u8 *src)
-{
-	aes_decrypt(&k->ctx, dst, src);
-}
+struct vukp_sha256 {
+	u32 h[8];
+	u64 bytes;
+	u8 buf[VUKP_SHA256_BLOCK];
+};
+
+void vukp_sha256_init(struct vukp_sha256 *s);
+void vukp_sha256_update(struct vukp_sha256 *s, const u8 *d, unsigned int len);
+/* writes VUKP_SHA256_DIGEST bytes and wipes @s */
+void vukp_sha256_final(struct vukp_sha256 *s, u8 *out);
 
 #endif /* VUKP_COMPAT_H */

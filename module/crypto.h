@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The record format's crypto (AES-128-ECB, HMAC-SHA256) over the kernel's
- * lib/crypto.  No state beyond the caller's, no allocation: every function
- * may be called from a probe handler, in any context including NMI.
+ * The record format's crypto (AES-128-ECB, HMAC-SHA256) on portable C of
+ * our own (module/compat.h says why not lib/crypto).  No state beyond the
+ * caller's, no allocation, no FPU: every function may be called from a
+ * probe handler, in any context including NMI.
  */
 #ifndef VUKP_CRYPTO_H
 #define VUKP_CRYPTO_H
@@ -33,5 +34,11 @@ bool vukp_record_verify(const u8 *key, const u8 *rec, const u8 *sig);
 /* Encrypt @nblocks of @plain into record @rec, sign it into @sig. */
 void vukp_record_seal(const struct vukp_aes *aes, const u8 *key,
 		      const u8 *plain, unsigned int nblocks, u8 *rec, u8 *sig);
+
+/*
+ * Known answers (FIPS-197 C.1, RFC 4231 case 2): 0 or -EINVAL.  Meant for
+ * the module's init, so a miscompiled cipher refuses to load.
+ */
+int vukp_crypto_selftest(void);
 
 #endif /* VUKP_CRYPTO_H */
