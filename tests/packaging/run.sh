@@ -375,15 +375,18 @@ mk proc/driver/vgpu_unlock_kp 'vgpu_unlock_kp 0.1.0\nnvidia state=refused versio
 run_chk m "${FX[@]}" $CHK --only module
 has "fixture: softdep found" "$T/m.out" '^PASS +module +modprobe\.d: softdep nvidia post: vgpu_unlock_kp'
 has "fixture: module refused nvidia -> FAIL with the reason" "$T/m.out" '^FAIL +module +vgpu_unlock_kp 0\.1\.0 loaded but refused nvidia: no vGPU host tables found'
-mk proc/driver/vgpu_unlock_kp 'vgpu_unlock_kp 0.1.0\nnvidia state=armed version="580.82.02" loads=1\nprobe rm_ioctl hits=3 missed=0\ngpu 0000:01:00.0 pci_id=10de:1b06 state=ready magic=yes key=yes device=0x1b06 target=0x1b38 board="Tesla P40" types=25/25 slots=25 reads=9 magic_reads=1 key_reads=1 key_fails=0 error="none"\n  installed: GRID P40-1Q\ngpu 0000:02:00.0 pci_id=10de:1e07 state=idle magic=yes key=no target=0x1e30 board="Quadro RTX 6000" types=0/40 slots=0 reads=2 magic_reads=1 key_reads=0 key_fails=0 error="no free sacrificial slot"\n'
+mk proc/driver/vgpu_unlock_kp 'vgpu_unlock_kp 0.1.0\nnvidia state=armed version="580.82.02" loads=1\ntables other_boards=1047 vgpu_entries=2101 slots=1 slots_cls0=0 slots_cls1=1 borrow=1 usable=2076 reserved=25 slots_used=25 borrowed=24 decoys=0 searched_kib=44000 search_us=90000\nhandler irqoff_max_us=180.500 parked_bytes=0\nprobe os_mem_copy hits=3 missed=0 enabled=no\ngpu 0000:01:00.0 pci_id=10de:1b06 state=ready magic=yes key=yes device=0x1b06 target=0x1b38 board="Tesla P40" types=25/25 slots=25 reads=9 magic_reads=1 key_reads=1 key_rejects=2 error="none"\n  installed: GRID P40-1Q\ngpu 0000:02:00.0 pci_id=10de:1e07 state=idle magic=yes key=no target=0x1e30 board="Quadro RTX 6000" types=0/23 slots=0 reads=2 magic_reads=1 key_reads=0 key_rejects=0 error="not enough usable driver entries for every type"\nentry 0 kind=sacrificial gpu=0000:01:00.0 type="GRID P40-1Q"\n'
 run_chk m2 "${FX[@]}" $CHK --only module
 has "fixture: module armed -> PASS" "$T/m2.out" '^PASS +module +vgpu_unlock_kp 0\.1\.0 loaded, armed on nvidia 580\.82\.02'
-has "fixture: per-GPU error surfaced" "$T/m2.out" '^WARN +module +GPU 0000:02:00\.0: state=idle, error: no free sacrificial slot'
+has "fixture: per-GPU error surfaced" "$T/m2.out" '^WARN +module +GPU 0000:02:00\.0: state=idle, error: not enough usable driver entries for every type'
 run_chk all "${FX[@]}" $CHK --json
 json_ok "fixture: full --json run parses" all
 run_chk st env VUKP_ROOT="$F" scripts/vgpu-unlock-status --shim /nonexistent
 has "vgpu-unlock-status: per-GPU view of the module status" "$T/st.out" '^  vGPU types  GRID P40-1Q'
-has "vgpu-unlock-status: probe hits" "$T/st.out" '^  rm_ioctl +3 hits'
+has "vgpu-unlock-status: probe hits" "$T/st.out" '^  os_mem_copy +3 hits'
+has "vgpu-unlock-status: key rejects shown" "$T/st.out" 'key rejects 2\)'
+has "vgpu-unlock-status: entries in use, borrowing" "$T/st.out" '^  0 +sacrificial 0000:01:00\.0  GRID P40-1Q'
+has "vgpu-unlock-status: tables line" "$T/st.out" '^tables .*1 sacrificial: 0\+1\); borrow on: 2076 usable, 25 reserved; 25 in use \(24 borrowed\)'
 if [ -f userspace-shim/libvgpu_unlock_shim.so ]; then
 	run_chk st2 env VUKP_ROOT="$F" scripts/vgpu-unlock-status --shim userspace-shim/libvgpu_unlock_shim.so
 	has "vgpu-unlock-status: effective shim config from the shim itself" "$T/st2.out" 'unlock=true unlock_migration=false'
