@@ -5,6 +5,7 @@
 #   /sbin/vukp-exitcode        static isa-debug-exit helper (tests/qemu/exitcode.c)
 #   /lib64/ld-linux-x86-64.so.2, /lib/x86_64-linux-gnu/...   what ldd says the payload needs
 #   /vukp/ko/*.ko  /vukp/bin/*  /vukp/lib/*  /vukp/tests/*.sh   the payload
+#   /vukp/data/*.csv           the repository's data/ (GPU id map, vGPU types)
 # Usage: mkinitramfs.sh -o OUT.cpio.gz [--ko DIR] [--bin DIR] [--lib DIR] [--tests DIR]
 # Each payload option may be repeated; missing directories are skipped.
 set -euo pipefail
@@ -45,7 +46,7 @@ fi
 root=$(mktemp -d)
 trap 'rm -rf "$root"' EXIT
 mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,lib64,proc,sys,dev,tmp,etc,root} \
-	"$root"/vukp/{ko,bin,lib,tests}
+	"$root"/vukp/{ko,bin,lib,tests,data}
 cp "$busybox" "$root/bin/busybox"
 "$busybox" --list-full | while read -r applet; do
 	[ -e "$root/$applet" ] || ln -s /bin/busybox "$root/$applet"
@@ -72,6 +73,7 @@ copy_files "$root/vukp/ko" '*.ko' "${ko[@]}"
 copy_files "$root/vukp/bin" '*' "${bin[@]}"
 copy_files "$root/vukp/lib" '*' "${lib[@]}"
 copy_files "$root/vukp/tests" '*.sh' "${tests[@]}"
+copy_files "$root/vukp/data" '*.csv' "$repo/data"
 chmod -R a+rX "$root/vukp"
 
 # Shared objects every dynamic ELF in the payload needs, at the paths the
