@@ -1,13 +1,23 @@
 #!/bin/bash
-# Install everything the test bed needs from Debian's registry (idempotent).
-# Kernels: the newest Debian 6.1 and 6.12 amd64 builds. Headers are installed
-# with apt (they only land in /usr/src and /usr/lib); kernel images are
-# downloaded and unpacked into the build cache, never installed into /boot.
+# Install everything the test bed needs from Debian's registry (idempotent),
+# into the cache outside the clone ($VUKP_CACHE, tests/qemu/kernels.sh):
+#   - host packages (QEMU, busybox, compilers, Debian 12's 6.1 and 6.12
+#     headers, linux-source-6.1, dkms, ...) with the machine's own apt;
+#   - the Debian 12 kernel images, downloaded and unpacked into
+#     $VUKP_CACHE/kernels/<version>/vmlinuz, never installed into /boot;
+#   - a Debian 13 (trixie) chroot made with debootstrap at $VUKP_CACHE/trixie,
+#     with trixie-backports in ITS OWN sources.list (the machine's apt
+#     sources are never touched), holding the pinned 7.x kernel image and
+#     headers ($VUKP_K7) and linux-source-<line> for the debug kernel.
+# A stamp per part records what it was made from; a second run does nothing.
+# VUKP_FORCE_DEPS=1 re-runs every part.
 set -euo pipefail
 
-: "${VUKP_CACHE:=$(cd "$(dirname "$0")/../.." && pwd)/build/cache}"
-STAMP=$VUKP_CACHE/deps.stamp
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=tests/qemu/kernels.sh
+. "$here/kernels.sh"
 mkdir -p "$VUKP_CACHE"
+MIRROR=${VUKP_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 
 need_root() {
 	if [ "$(id -u)" != 0 ]; then
@@ -15,42 +25,86 @@ need_root() {
 		exit 1
 	fi
 }
-
+fresh() { # STAMP VALUE -> 0 if the stamp says VALUE
+	[ -z "${VUKP_FORCE_DEPS:-}" ] && [ "$(cat "$1" 2>/dev/null)" = "$2" ]
+}
 pick() { # newest package name matching an extended regexp
 	apt-cache search --names-only "$1" | awk '{print $1}' | sort -V | tail -1
 }
-
-# The stamp holds this script's checksum: a changed package list reinstalls.
-sum=$(sha256sum "$0" | cut -d' ' -f1)
-if [ "$(cat "$STAMP" 2>/dev/null)" = "$sum" ] && [ -z "${VUKP_FORCE_DEPS:-}" ]; then
-	exit 0
-fi
-need_root
 export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq
-K61=$(pick '^linux-image-6\.1\.0-[0-9]+-amd64-unsigned$')
-K612=$(pick '^linux-image-6\.12\.[0-9]+\+deb[0-9]+-amd64-unsigned$')
-if [ -z "$K61" ] || [ -z "$K612" ]; then
-	echo "deps: no Debian 6.1/6.12 kernel image found" >&2
-	exit 1
+
+# 1. Host packages and the Debian 12 kernels. The stamp holds this part's
+# package list, so a changed list reinstalls.
+host_pkgs="build-essential qemu-system-x86 busybox-static cpio kmod xz-utils
+	flex bison libelf-dev libssl-dev bc dwarves rsync debootstrap util-linux
+	python3 python3-cryptography openssl linux-source-6.1
+	clang llvm libclang-rt-14-dev dkms shellcheck"
+sum=$(echo "$host_pkgs" | sha256sum | cut -d' ' -f1)
+if ! fresh "$VUKP_CACHE/deps.stamp" "$sum" || ! vukp_kernel 6.1 || [ ! -f "$K_IMAGE" ] ||
+	! vukp_kernel 6.12 || [ ! -f "$K_IMAGE" ]; then
+	need_root
+	apt-get update -qq
+	K61=$(pick '^linux-image-6\.1\.0-[0-9]+-amd64-unsigned$')
+	K612=$(pick '^linux-image-6\.12\.[0-9]+\+deb[0-9]+-amd64-unsigned$')
+	if [ -z "$K61" ] || [ -z "$K612" ]; then
+		echo "deps: no Debian 6.1/6.12 kernel image found" >&2
+		exit 1
+	fi
+	H61=${K61/image/headers}; H61=${H61%-unsigned}
+	H612=${K612/image/headers}; H612=${H612%-unsigned}
+	# shellcheck disable=SC2086 # a word list
+	apt-get install -y -qq --no-install-recommends $host_pkgs "$H61" "$H612" >/dev/null
+	for k in "$K61" "$K612"; do
+		ver=${k#linux-image-}; ver=${ver%-unsigned}
+		dst=$VUKP_CACHE/kernels/$ver
+		[ -f "$dst/vmlinuz" ] && continue
+		tmp=$(mktemp -d)
+		chmod 755 "$tmp" # apt's _apt user downloads into it
+		(cd "$tmp" && apt-get download -qq "$k")
+		dpkg-deb -x "$tmp"/*.deb "$tmp/x"
+		mkdir -p "$dst"
+		cp "$tmp/x/boot/vmlinuz-$ver" "$dst/vmlinuz.tmp"
+		mv "$dst/vmlinuz.tmp" "$dst/vmlinuz"
+		rm -rf "$tmp"
+	done
+	echo "$sum" >"$VUKP_CACHE/deps.stamp"
 fi
-H61=${K61/image/headers}; H61=${H61%-unsigned}
-H612=${K612/image/headers}; H612=${H612%-unsigned}
-apt-get install -y -qq --no-install-recommends \
-	build-essential qemu-system-x86 busybox-static cpio kmod xz-utils \
-	flex bison libelf-dev libssl-dev bc dwarves rsync \
-	python3 python3-cryptography openssl \
-	linux-source-6.1 "$H61" "$H612" \
-	clang llvm libclang-rt-14-dev dkms shellcheck >/dev/null
-for k in "$K61" "$K612"; do
-	ver=${k#linux-image-}; ver=${ver%-unsigned}
-	dst=$VUKP_CACHE/kernels/$ver
-	[ -f "$dst/vmlinuz" ] && continue
-	tmp=$(mktemp -d)
-	(cd "$tmp" && apt-get download -qq "$k")
-	dpkg-deb -x "$tmp"/*.deb "$tmp/x"
-	mkdir -p "$dst"
-	cp "$tmp/x/boot/vmlinuz-$ver" "$dst/vmlinuz"
-	rm -rf "$tmp"
-done
-echo "$sum" >"$STAMP"
+
+# 2. The Debian 13 chroot and the pinned 7.x kernel in it.
+root=$VUKP_ROOT13
+chroot_pkgs="gcc make libc6-dev bc bison flex libelf-dev libssl-dev kmod xz-utils python3 python3-cryptography"
+in_root() { chroot "$root" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 DEBIAN_FRONTEND=noninteractive INITRD=No "$@"; }
+want13="$chroot_pkgs | $VUKP_K7 | linux-source-$VUKP_K7_LINE"
+if ! fresh "$root.stamp" "$want13" || [ ! -f "$root/boot/vmlinuz-$VUKP_K7" ] ||
+	[ ! -f "$root/usr/src/linux-headers-$VUKP_K7/Makefile" ]; then
+	need_root
+	if [ ! -x "$root/usr/bin/apt-get" ]; then
+		command -v debootstrap >/dev/null || apt-get install -y -qq --no-install-recommends debootstrap >/dev/null
+		echo "deps: debootstrap trixie into $root (about 2-3 min)" >&2
+		rm -rf "$root.tmp"
+		debootstrap --variant=minbase --include="${chroot_pkgs// /,}" trixie "$root.tmp" "$MIRROR" \
+			>"$VUKP_CACHE/debootstrap.log" 2>&1 ||
+			{ tail -20 "$VUKP_CACHE/debootstrap.log" >&2; exit 1; }
+		mv "$root.tmp" "$root"
+	fi
+	# The chroot's own apt sources: trixie plus trixie-backports.
+	printf 'deb %s trixie main\ndeb %s trixie-backports main\n' "$MIRROR" "$MIRROR" \
+		>"$root/etc/apt/sources.list"
+	in_root apt-get update -qq
+	pkgs="linux-image-$VUKP_K7 linux-headers-$VUKP_K7 linux-source-$VUKP_K7_LINE"
+	# The pinned kernel gone from the archive (and not cached): say so and
+	# name the newest one, for a commit that bumps the pin.
+	if ! in_root apt-cache show "linux-image-$VUKP_K7" >/dev/null 2>&1; then
+		newest=$(in_root apt-cache search --names-only '^linux-image-7\.[0-9.]+\+deb13-amd64$' |
+			awk '{print $1}' | sort -V | tail -n 1)
+		echo "deps: linux-image-$VUKP_K7 is not in Debian's archive any more;" \
+			"the newest is ${newest:-none}: bump VUKP_K7 in tests/qemu/kernels.sh (or set VUKP_K7)" >&2
+		exit 1
+	fi
+	# shellcheck disable=SC2086 # word lists
+	in_root apt-get install -y -qq --no-install-recommends $chroot_pkgs >/dev/null
+	# shellcheck disable=SC2086
+	in_root apt-get install -y -qq --no-install-recommends -t trixie-backports $pkgs >/dev/null
+	in_root apt-get clean
+	echo "$want13" >"$root.stamp"
+fi

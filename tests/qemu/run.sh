@@ -2,7 +2,7 @@
 # Boot one kernel in QEMU (TCG) with the test payload and report KTAP results.
 #
 # Usage: tests/qemu/run.sh KERNEL [--tests GLOB[,GLOB...]] [--variant-dir DIR]...
-#   KERNEL          6.1 | 6.12 | debug
+#   KERNEL          6.1 | 6.12 | 7.x | debug | debug-6.1 (tests/qemu/kernels.sh)
 #   --tests         run only the guest scripts tests/selftests/*.sh matching a glob
 #   --variant-dir   extra prebuilt modules: DIR/*.ko are added to the guest's /vukp/ko
 #   --test-dir      extra guest scripts: DIR/*.sh are added to /vukp/tests
@@ -23,6 +23,8 @@ set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
+# shellcheck source=tests/qemu/kernels.sh
+. "$here/kernels.sh"
 usage() { sed -n '3,8s/^# \{0,1\}//p' "$0" >&2; exit 2; }
 
 [ $# -ge 1 ] || usage
@@ -51,7 +53,12 @@ clog=$out/console.log
 mkdir -p "$out"
 # One run per kernel at a time; builds (shared mock tables, host programs)
 # serialised across kernels.
-exec 8>"$repo/build/.lock-run-$kernel" 9>"$repo/build/.lock-build"
+lock8=$repo/build/.lock-run-$kernel
+# a debug kernel's tree is in the cache, shared by clones: its lock is there
+# too (build-debug-kernel.sh takes it while it builds)
+case $kernel in debug*) vukp_kernel "$kernel" && lock8=$(dirname "$K_KBUILD")/.lock-run ;; esac
+mkdir -p "$(dirname "$lock8")"
+exec 8>"$lock8" 9>"$repo/build/.lock-build"
 flock -w "${VUKP_LOCK_WAIT:-1800}" 8 || { echo "run.sh: $kernel is locked by another run" >&2; exit 1; }
 flock -w "${VUKP_LOCK_WAIT:-1800}" 9 || { echo "run.sh: builds locked by another run" >&2; exit 1; }
 rm -f "$out/result" "$clog"
@@ -85,40 +92,38 @@ $(tail -n 20 "$step")"
 	cat "$step" >>"$blog"
 }
 
-# (a) kernel image and the tree to build modules against
-case $kernel in
-6.1 | 6.12)
-	pat='6.12.*-amd64'
-	[ "$kernel" = 6.1 ] && pat='6.1.0-*-amd64'
-	kdir=$(find "$repo/build/cache/kernels" -maxdepth 1 -name "$pat" 2>/dev/null | sort -V | tail -n 1)
-	image=${kdir:+$kdir/vmlinuz}
-	kbuild=/usr/src/linux-headers-${kdir##*/}
-	mem=1024 hard=${VUKP_QEMU_TIMEOUT:-480} per=${VUKP_TEST_TIMEOUT:-120}
-	;;
-debug)
-	kbuild=$repo/build/debug-6.1/linux
-	image=$kbuild/arch/x86/boot/bzImage
+# (a) kernel image and the tree to build modules against (kernels.sh): on
+# the host, or in a chroot (K_ROOT: the Debian 13 one for 7.x) with the
+# clone bind-mounted at the same path
+vukp_kernel "$kernel" || usage
+image=$K_IMAGE kbuild=$K_KBUILD kroot=$K_ROOT
+kdir=
+[ -n "$K_DEBUG" ] || kdir=$K_VER # names the DKMS-built module's directory
+if [ -n "$K_DEBUG" ]; then
 	mem=2048 hard=${VUKP_QEMU_TIMEOUT:-1500} per=${VUKP_TEST_TIMEOUT:-600}
 	extra=" vukp.kmemleak=1"
-	;;
-*) usage ;;
-esac
+else
+	mem=1024 hard=${VUKP_QEMU_TIMEOUT:-480} per=${VUKP_TEST_TIMEOUT:-120}
+fi
 if [ -z "$image" ] || [ ! -f "$image" ]; then
-	h_fail "kernel image for $kernel" "missing ${image:-build/cache/kernels/$kernel.*}: run tests/qemu/deps.sh or build-debug-kernel.sh"
+	h_fail "kernel image for $kernel" "missing ${image:-$VUKP_CACHE/kernels/$kernel.*}: run tests/qemu/deps.sh or build-debug-kernel.sh"
 	finish
 fi
-if [ ! -f "$kbuild/Makefile" ]; then
-	h_fail "kernel build tree for $kernel" "missing $kbuild"
+if [ ! -f "$kroot$kbuild/Makefile" ]; then
+	h_fail "kernel build tree for $kernel" "missing $kroot$kbuild"
 	finish
 fi
-say "kernel $image"
+say "kernel $image${kroot:+ (modules built in $kroot)}"
 
 # (b) modules for this kernel: the mock driver variants and the project module
 mkdir -p "$ko"
 rm -f "$ko/vgpu_unlock_kp.ko"
 t0=$SECONDS
 if [ -f "$repo/tests/mock/Makefile" ]; then
-	logged "mock modules" make -C "$repo/tests/mock" KDIR="$kbuild" OUT="$ko" || true
+	# Tables on the host (python3-cryptography), shared by every kernel;
+	# then the modules, in the kernel's chroot if it has one.
+	logged "mock tables" make -C "$repo/tests/mock" tables || true
+	logged "mock modules" vukp_in_root "$kroot" make -C "$repo/tests/mock" KDIR="$kbuild" OUT="$ko" || true
 else
 	say "note: tests/mock/Makefile missing, no mock modules"
 fi
@@ -134,13 +139,13 @@ if [ -f "$repo/Kbuild" ]; then
 		--exclude='*.o' --exclude='*.ko' --exclude='.*.cmd' --exclude='*.mod' \
 		--exclude='*.mod.c' --exclude='modules.order' --exclude='Module.symvers' \
 		"${srcs[@]}" "$src/" &&
-		logged "vgpu_unlock_kp.ko" make -C "$kbuild" M="$src" modules; then
+		logged "vgpu_unlock_kp.ko" vukp_in_root "$kroot" make -C "$kbuild" M="$src" modules; then
 		cp "$src/vgpu_unlock_kp.ko" "$ko/"
 	fi
 	# The module as DKMS built and installed it (tests/packaging), if any.
 	rm -f "$ko/dkms-vgpu_unlock_kp.ko"
-	if [ -n "${kdir:-}" ] && [ -f "$repo/build/dkms/${kdir##*/}/vgpu_unlock_kp.ko" ]; then
-		cp "$repo/build/dkms/${kdir##*/}/vgpu_unlock_kp.ko" "$ko/dkms-vgpu_unlock_kp.ko"
+	if [ -n "$kdir" ] && [ -f "$repo/build/dkms/$kdir/vgpu_unlock_kp.ko" ]; then
+		cp "$repo/build/dkms/$kdir/vgpu_unlock_kp.ko" "$ko/dkms-vgpu_unlock_kp.ko"
 	fi
 else
 	say "note: no top-level Kbuild yet, vgpu_unlock_kp.ko not built"
