@@ -74,6 +74,7 @@ while [ $r -lt "$REPS" ]; do
 		[ "$s" = 0x0 ] || bad="$bad [$1 $2: $s]"
 	done
 	add patch-status "$(grep '^patch ' $KP_STATUS)"
+	add irqoff "$(sed -n 's/^handler irqoff_max_us=\([0-9.]*\).*/\1/p' $KP_STATUS)"
 	h0=$(copy_hits)
 	STATE=unlocked; copy_bench; rm_bench
 	h1=$(copy_hits)
@@ -130,7 +131,8 @@ for mb in 8 16 32; do
 done
 say "key read -> patch in place (status 'patch' line after each unlock):"
 sed 's/^/# bench:   /' $D/patch-status
-grep -E '^(tables|probe|gpu|patch)' $D/status-unlocked 2>/dev/null | sed 's/^/# bench:   status: /'
+say "longest interrupts-off time of a handler or re-balance, us (every type of both boards installed): $(stats irqoff | awk '{ printf "median %s min %s max %s", $1, $2, $3 }')"
+grep -E '^(tables|handler|probe|gpu|patch)' $D/status-unlocked 2>/dev/null | sed 's/^/# bench:   status: /'
 
 if [ -n "$bad" ]; then
 	fail "bench ran" "VM starts or opens failed:$bad"

@@ -74,3 +74,37 @@ $(cat $KP_STATUS 2>&1)"
 }
 P40_TYPES="GRID P40-1Q|GRID P40-24Q|GRID P40-12C"
 RTX6000_TYPES="GRID RTX6000-1Q|GRID RTX6000-24Q|GRID RTX6000-24A"
+
+# ---- every type of a board (issue: every vGPU type of the target board) ----
+VUKP_DATA=${VUKP_DATA:-/vukp/data}
+P40=0x1b38 RTX6000=0x1e30
+
+board_types() { # DEVICE: the catalogue's type names of a board, one per line
+	awk -F, -v d="$1" '$1 == d { print $3 }' "$VUKP_DATA/vgpu-types.csv"
+}
+
+# sweep DESC BDF DEVICE: every type of board DEVICE starts on the GPU
+sweep() {
+	_sd=$1 _sg=$2
+	_nl='
+'
+	_old_ifs=$IFS
+	IFS=$_nl
+	# shellcheck disable=SC2046 # one type name per line
+	set -- $(board_types "$3")
+	IFS=$_old_ifs
+	if [ $# -lt 1 ]; then
+		fail "$_sd" "no types of board $3 in $VUKP_DATA/vgpu-types.csv"
+		return 1
+	fi
+	expect_types "$_sd ($# types)" "$_sg" "$@"
+}
+
+# kp_types BDF: "N M" of the module's types=N/M for the GPU
+kp_types() { kp_gpu "$1" | sed -n 's/.* types=\([0-9]*\)\/\([0-9]*\) .*/\1 \2/p'; }
+
+# expect_full DESC BDF DEVICE: the status says every type of the board
+expect_full() {
+	_n=$(board_types "$3" | wc -l)
+	expect_eq "$1" "$_n $_n" "$(kp_types "$2")"
+}

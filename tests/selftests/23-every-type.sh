@@ -1,0 +1,34 @@
+#!/bin/sh
+# Every vGPU type of each consumer GPU's target board is accepted, on table
+# layouts whose sacrificial block is drawn (down to a single entry, the R535
+# shape, with the native P40's entries right after it): the module borrows
+# entries of boards that are not on this host. The native P40's first VM
+# start after both consumer GPUs were unlocked, with every one of its types,
+# still passes; wrong-board types are refused; rmmod restores the tables.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/mocklib.sh"
+
+# VUKP_SWEEP_VARIANTS: the mock layouts swept (tests/mock/Makefile)
+for v in ${VUKP_SWEEP_VARIANTS:-sac1 default rand1 rand2}; do
+	nv_load "$v" || finish
+	s0=$(nv_checksum)
+	kp_load || finish
+	sweep "[$v] 1080 Ti: every P40 type" $GPU_1080 $P40
+	sweep "[$v] 2080 Ti: every RTX 6000 type" $GPU_2080 $RTX6000
+	expect_full "[$v] status: 1080 Ti has N of N P40 types" $GPU_1080 $P40
+	expect_full "[$v] status: 2080 Ti has N of N RTX 6000 types" $GPU_2080 $RTX6000
+	# the P40 has never started a VM: its magic is unseen until now
+	expect_eq "[$v] P40 magic not seen before its first start" "magic=no" \
+		"$(kp_gpu $GPU_P40 | grep -o 'magic=[a-z]*')"
+	sweep "[$v] native P40, first start after both unlocked: every type" $GPU_P40 $P40
+	sweep "[$v] 1080 Ti after the P40 took its entries back: every type" $GPU_1080 $P40
+	sweep "[$v] 2080 Ti after the P40 took its entries back: every type" $GPU_2080 $RTX6000
+	expect_start "[$v] 1080 Ti refuses an RTX 6000 type" 0x56 $GPU_1080 "GRID RTX6000-1Q" -r -k
+	expect_start "[$v] 2080 Ti refuses a P40 type" 0x56 $GPU_2080 "GRID P40-1Q" -r -k
+	kp_unload
+	expect_eq "[$v] rmmod: table checksum restored" "$s0" "$(nv_checksum)"
+	expect_start "[$v] after rmmod the 1080 Ti is refused" 0x56 $GPU_1080 "GRID P40-1Q" -r -k
+	expect_start "[$v] after rmmod the P40 still works" 0x0 $GPU_P40 "GRID P40-8Q" -r
+	nv_unload
+done
+finish
