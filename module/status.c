@@ -33,8 +33,8 @@ static void vukp_show_gpu(struct seq_file *sf, const struct vukp_gpu_view *v)
 	unsigned int r, ntypes = v->target ? v->target->ntypes : 0;
 	bool first = true;
 
-	seq_printf(sf, "gpu %s pci_id=%04x:%04x state=%s magic=%s key=%s",
-		   v->info.name, v->info.vendor, v->info.device,
+	seq_printf(sf, "gpu %s pci_id=%04x:%04x apertures=%u state=%s magic=%s key=%s",
+		   v->info.name, v->info.vendor, v->info.device, v->info.nbars,
 		   v->state < ARRAY_SIZE(vukp_state_str) ?
 		   vukp_state_str[v->state] : "?",
 		   v->has_model ? "yes" : "no", v->key_ok ? "yes" : "no");

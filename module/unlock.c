@@ -40,6 +40,11 @@ module_param(borrow, bool, 0444);
 MODULE_PARM_DESC(borrow,
 		 "also use vGPU-capable entries of boards not seen on this host (default 1); 0: the sacrificial entries only");
 
+static bool records_vmalloc;
+module_param(records_vmalloc, bool, 0444);
+MODULE_PARM_DESC(records_vmalloc,
+		 "testing: allocate the record stores with vmalloc (default 0: kmalloc)");
+
 #define VUKP_KEY_TRIES		64	/* candidates tried after one magic */
 
 /* What slots point nvidia at: immutable once built, see the header. */
@@ -612,7 +617,7 @@ static void vukp_models_free(bool keep_pointed)
 			kmemleak_not_leak(m->recs);
 			vukp_parked += sizeof(*m->recs);
 		} else {
-			kfree(m->recs);
+			kvfree(m->recs);
 		}
 		vukp_aes_wipe(&m->aes);
 		memzero_explicit(m->key, sizeof(m->key));
@@ -647,7 +652,9 @@ int vukp_unlock_arm(const struct module *nv, const char **why)
 	}
 	memset(vukp_models, 0, sizeof(vukp_models));
 	for (i = 0; i < VUKP_MAX_MODELS; i++) {
-		vukp_models[i].recs = kzalloc(sizeof(struct vukp_recs), GFP_KERNEL);
+		vukp_models[i].recs = records_vmalloc ?
+			vzalloc(sizeof(struct vukp_recs)) :
+			kvzalloc(sizeof(struct vukp_recs), GFP_KERNEL);
 		if (!vukp_models[i].recs)
 			goto err;
 	}

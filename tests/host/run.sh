@@ -36,6 +36,24 @@ for set in std layout2 fewslots nosac dconly patcheronly; do
 	fi
 done
 
+# The module's own table search, built for userspace from module/tables.c.
+for set in $(cd "$top/build/mock-tables" && ls); do
+	dir=$top/build/mock-tables/$set
+	[ -f "$dir/tables.S" ] && grep -q '^vgpu sac' "$dir/tables.txt" || continue
+	case $set in nomagicstart | ptr-outside | huge-blocks) continue ;; esac # damaged on purpose
+	if gcc -O2 -Wall -Wextra -no-pie -I"$top/module" -I"$top/include" \
+		-o "$out/search_tables_$set" "$top/tests/host/search_tables.c" \
+		"$top/module/tables.c" "$dir/tables.S" 2>"$out/search_cc_$set.log"; then
+		log=$("$out/search_tables_$set" "$dir/tables.txt")
+		rc=$?
+		echo "$log" | grep '^not ok' | sed "s/^/# [$set] /"
+		report $rc "module/tables.c (userspace build) on tables '$set': $(echo "$log" | grep -c '^ok ') checks passed"
+	else
+		cat "$out/search_cc_$set.log"
+		report 1 "module/tables.c builds for userspace with tables '$set'"
+	fi
+done
+
 grep -qx 'bulk 8' "$top/build/mock-tables/std/tables.txt"
 report $? "the standard mock tables carry 8 MiB of read-only bulk"
 
