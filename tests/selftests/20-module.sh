@@ -21,6 +21,8 @@ expect_start "2080 Ti refuses a P40 type (its own board's types only)" 0x56 $GPU
 expect_start "native P40 works after the consumer GPUs are unlocked" 0x0 $GPU_P40 "GRID P40-2Q" -r
 if kp_gpu $GPU_1080 | grep -q 'key=yes.*target=0x1b38'; then ok "status: 1080 Ti key verified, target P40"; else fail "status: 1080 Ti key verified, target P40" "$(cat $KP_STATUS)"; fi
 if kp_gpu $GPU_P40 | grep -q 'native'; then ok "status: P40 recognised as native"; else fail "status: P40 recognised as native" "$(cat $KP_STATUS)"; fi
+expect_eq "status: one aperture per GPU (the memory BAR; never BAR0, the registers)" "apertures=1" \
+	"$(kp_gpu $GPU_1080 | grep -o 'apertures=[0-9]*')"
 kp_unload
 expect_eq "rmmod vgpu_unlock_kp: table checksum restored" "$sum0" "$(nv_checksum)"
 expect_start "after rmmod the 1080 Ti is refused again" 0x56 $GPU_1080 "GRID P40-1Q" -r -k

@@ -23,6 +23,11 @@ for v in ${VUKP_SWEEP_VARIANTS:-sac1 default rand1 rand2}; do
 	sweep "[$v] native P40, first start after both unlocked: every type" $GPU_P40 $P40
 	sweep "[$v] 1080 Ti after the P40 took its entries back: every type" $GPU_1080 $P40
 	sweep "[$v] 2080 Ti after the P40 took its entries back: every type" $GPU_2080 $RTX6000
+	used=$(sed -n 's/.* slots_used=\([0-9]*\).*/\1/p' $KP_STATUS)
+	expect_eq "[$v] status: one entry line per entry in use" "$used" "$(grep -c '^entry ' $KP_STATUS)"
+	expect_eq "[$v] status: the entries in use are the 1080 Ti's and the 2080 Ti's" \
+		"$(board_types $P40 | wc -l) $(board_types $RTX6000 | wc -l)" \
+		"$(grep -c "^entry .* gpu=$GPU_1080 " $KP_STATUS) $(grep -c "^entry .* gpu=$GPU_2080 " $KP_STATUS)"
 	expect_start "[$v] 1080 Ti refuses an RTX 6000 type" 0x56 $GPU_1080 "GRID RTX6000-1Q" -r -k
 	expect_start "[$v] 2080 Ti refuses a P40 type" 0x56 $GPU_2080 "GRID P40-1Q" -r -k
 	kp_unload
@@ -31,4 +36,27 @@ for v in ${VUKP_SWEEP_VARIANTS:-sac1 default rand1 rand2}; do
 	expect_start "[$v] after rmmod the P40 still works" 0x0 $GPU_P40 "GRID P40-8Q" -r
 	nv_unload
 done
+
+# The conservative rule: borrow=0 uses the sacrificial entries only; the
+# status says how many types fit (N of M) and the others are refused.
+v=${VUKP_SWEEP_VARIANTS%% *}
+v=${v:-sac1}
+nv_load "$v" || finish
+s0=$(nv_checksum)
+kp_load borrow=0 || finish
+nsac=$(sed -n 's/.* slots=\([0-9]*\) .*/\1/p' $KP_STATUS)
+expect_start "[$v borrow=0] 1080 Ti: its first type starts" 0x0 $GPU_1080 "$(board_types $P40 | head -n 1)" -r -k
+n=$(board_types $P40 | wc -l)
+want=$((nsac < n ? nsac : n))
+expect_eq "[$v borrow=0] status: types=$want/$n (sacrificial entries only)" "$want $n" "$(kp_types $GPU_1080)"
+expect_eq "[$v borrow=0] no entry borrowed" "borrowed=0" "$(grep -o 'borrowed=[0-9]*' $KP_STATUS)"
+if [ "$want" -lt "$n" ]; then
+	expect_start "[$v borrow=0] the last P40 type does not fit: 0x56" 0x56 $GPU_1080 "$(board_types $P40 | tail -n 1)" -r -k
+	kp_gpu $GPU_1080 | grep -q 'error="not enough usable driver entries' &&
+		ok "[$v borrow=0] status names the shortage" || fail "[$v borrow=0] status names the shortage" "$(cat $KP_STATUS)"
+fi
+expect_start "[$v borrow=0] native P40 works" 0x0 $GPU_P40 "GRID P40-2Q" -r
+kp_unload
+expect_eq "[$v borrow=0] checksum restored" "$s0" "$(nv_checksum)"
+nv_unload
 finish
