@@ -40,7 +40,6 @@ static struct vukp_target vukp_targets[ARRAY_SIZE(vukp_boards)];
 
 static struct vukp_plain vukp_plain[ARRAY_SIZE(vukp_types)];
 
-
 static int vukp_parse_id_map(void)
 {
 	char *buf, *p, *tok;

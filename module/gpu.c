@@ -356,6 +356,7 @@ bool vukp_gpu_active(int idx, u32 *gen)
 {
 	const struct vukp_gpu *g = &vukp_gpus[idx];
 
+	/* pairs with the release in vukp_gpu_add() */
 	if (!smp_load_acquire(&g->active))
 		return false;
 	*gen = READ_ONCE(g->gen);
@@ -366,6 +367,7 @@ bool vukp_gpu_info(int idx, struct vukp_gpu_info *out)
 {
 	const struct vukp_gpu *g = &vukp_gpus[idx];
 
+	/* pairs with the release in vukp_gpu_add() */
 	if (!smp_load_acquire(&g->active))
 		return false;
 	*out = g->info;

@@ -42,6 +42,7 @@
 #define vukp_sort(b, n, s, cmp)	qsort(b, n, s, cmp)
 #define vukp_resched()		do { } while (0)
 #define VUKP_NOKASAN
+#define READ_ONCE(x)		__atomic_load_n(&(x), __ATOMIC_RELAXED)
 #define unlikely(x)		__builtin_expect(!!(x), 0)
 #define likely(x)		__builtin_expect(!!(x), 1)
 #define ENOMEM			12
@@ -54,8 +55,8 @@
 #define VUKP_MAX_HITS		4096	/* pointers to them */
 #define VUKP_MAX_LIST		8192	/* triplets in one list */
 #define VUKP_MAX_SPANS		16	/* vGPU-capable lists */
-#define VUKP_RESCHED		(1UL << 20)
-#define VUKP_BITMAP_WORDS	((1U << 16) / (8 * sizeof(unsigned long)))
+#define VUKP_RESCHED		0x100000UL	/* 1 MiB */
+#define VUKP_BITMAP_WORDS	(65536 / (8 * sizeof(unsigned long)))
 
 /* magic_start, then the two sacrificial magics */
 static const u8 vukp_markers[VUKP_NUM_MARKERS][VUKP_MAGIC_LEN] = VUKP_MARKER_MAGICS;
@@ -117,7 +118,7 @@ static VUKP_NOKASAN u64 vukp_ld(unsigned long a)
 
 static VUKP_NOKASAN u8 vukp_ld8(unsigned long a)
 {
-	return *(const volatile u8 *)a;
+	return READ_ONCE(*(const u8 *)a);
 }
 
 static VUKP_NOKASAN void vukp_copy(void *dst, unsigned long src, size_t n)
@@ -474,8 +475,10 @@ int vukp_tables_find(const struct vukp_range *r, int nr, struct vukp_found *f,
 		goto out;
 	}
 
-	/* vGPU-capable lists: the run of valid triplets around each
-	 * sacrificial triplet, outside the other-boards list */
+	/*
+	 * vGPU-capable lists: the run of valid triplets around each
+	 * sacrificial triplet, outside the other-boards list
+	 */
 	for (k = 0; k < sc->nhits; k++) {
 		unsigned long q = sc->hits[k].pos;
 		unsigned int fwd, back;

@@ -291,11 +291,13 @@ static int vukp_next_free(unsigned int *cur)
 	unsigned int n = vukp_tab.nvgpu;
 
 	for (; *cur < 2 * n; (*cur)++) {
-		unsigned int i = *cur < n ? *cur : 2 * n - 1 - *cur;
+		bool first_pass = *cur < n;
+		unsigned int i = first_pass ? *cur : 2 * n - 1 - *cur;
 		const struct vukp_slot *s = &vukp_slots[i];
+		bool sacrificial = s->kind != VUKP_KIND_BOARD;
 
 		if (s->owner >= 0 || !vukp_slot_usable(s) ||
-		    (*cur < n) != (s->kind != VUKP_KIND_BOARD))
+		    first_pass != sacrificial)
 			continue;
 		(*cur)++;
 		return i;
@@ -668,7 +670,9 @@ int vukp_unlock_arm(const struct module *nv, const char **why)
 	for (i = 0; i < VUKP_MAX_GPUS; i++)
 		vukp_progs[i].model = -1;
 	vukp_patches = 0;
-	vukp_patch_last = vukp_patch_max = vukp_patch_sum = 0;
+	vukp_patch_last = 0;
+	vukp_patch_max = 0;
+	vukp_patch_sum = 0;
 	vukp_irqoff_max = 0;
 	vukp_borrow = borrow;
 	vukp_stopping = false;
