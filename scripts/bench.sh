@@ -79,13 +79,14 @@ fi
 # ---- QEMU: os_mem_copy, RM controls, table search, patch time ----
 if [ $qemu = 1 ]; then
 	"$repo/tests/qemu/deps.sh"
+	# shellcheck source=tests/qemu/kernels.sh
+	. "$repo/tests/qemu/kernels.sh" # the kernels' cache (VUKP_CACHE)
 	case $kernel in
-	6.1) pat='6.1.0-*-amd64' ;;
-	6.12) pat='6.12.*-amd64' ;;
+	6.1 | 6.12) vukp_kernel "$kernel" ;;
 	*) echo "bench: BENCH_KERNEL is 6.1 or 6.12" >&2; exit 2 ;;
 	esac
-	kdir=$(find "$repo/build/cache/kernels" -maxdepth 1 -name "$pat" 2>/dev/null | sort -V | tail -n 1)
-	kbuild=/usr/src/linux-headers-${kdir##*/}
+	kdir=${K_IMAGE:+$(dirname "$K_IMAGE")}
+	kbuild=$K_KBUILD
 	if [ -z "$kdir" ] || [ ! -f "$kbuild/Makefile" ]; then
 		echo "bench: no kernel $kernel (tests/qemu/deps.sh)" >&2
 		exit 1

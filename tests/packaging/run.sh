@@ -100,6 +100,18 @@ dkms_tests() {
 	dkms build -m vgpu_unlock_kp -v "$VERSION" -k 0.0.0-nokprobes --kernelsourcedir "$T/nokprobes" "${D[@]}" >"$T/excl.log" 2>&1 || rc=$?
 	if [ "$rc" = 77 ]; then ok "kernel without CONFIG_KRETPROBES skipped (BUILD_EXCLUSIVE_CONFIG, exit 77)"
 	else nok "kernel without CONFIG_KRETPROBES skipped (exit $rc)" "$(cat "$T/excl.log")"; fi
+	# below the floor (BUILD_EXCLUSIVE_KERNEL[_MIN]) and another arch: skipped too
+	printf 'CONFIG_KPROBES=y\nCONFIG_KRETPROBES=y\n' >"$T/nokprobes/.config"
+	for kv in 5.10.0-32-amd64 6.0.12-amd64; do
+		rc=0
+		dkms build -m vgpu_unlock_kp -v "$VERSION" -k "$kv" --kernelsourcedir "$T/nokprobes" "${D[@]}" >"$T/excl.log" 2>&1 || rc=$?
+		if [ "$rc" = 77 ]; then ok "kernel $kv below the 6.1 floor skipped (exit 77)"
+		else nok "kernel $kv below the 6.1 floor skipped (exit $rc)" "$(cat "$T/excl.log")"; fi
+	done
+	rc=0
+	dkms build -m vgpu_unlock_kp -v "$VERSION" -k 6.12.0-arm64 -a aarch64 --kernelsourcedir "$T/nokprobes" "${D[@]}" >"$T/excl.log" 2>&1 || rc=$?
+	if [ "$rc" = 77 ]; then ok "aarch64 skipped (BUILD_EXCLUSIVE_ARCH, exit 77)"
+	else nok "aarch64 skipped (exit $rc)" "$(cat "$T/excl.log")"; fi
 	t "dkms remove --all" dkms remove -m vgpu_unlock_kp -v "$VERSION" --all "${D[@]}"
 	DKMS_ADDED=
 	for k in $KERNELS; do

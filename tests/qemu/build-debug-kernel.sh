@@ -18,7 +18,10 @@ here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=tests/qemu/kernels.sh
 . "$here/kernels.sh"
 name=${1:-debug}
-vukp_kernel "$name" && [ -n "$K_DEBUG" ] || { echo "debug-kernel: unknown debug kernel '$name'" >&2; exit 2; }
+if ! vukp_kernel "$name" || [ -z "$K_DEBUG" ]; then
+	echo "debug-kernel: unknown debug kernel '$name'" >&2
+	exit 2
+fi
 src_tar=${VUKP_KERNEL_SOURCE:-$(vukp_debug_source "$name")}
 frag=$here/debug.config
 tree=$K_KBUILD

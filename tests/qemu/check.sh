@@ -1,17 +1,24 @@
 #!/bin/bash
 # The QEMU part of `make check`: dependencies, the debug kernel, then
-# tests/qemu/run.sh for every kernel. Prints, as its very last line,
-# "N passed, M failed" over all kernels plus the host-side result files
-# listed in VUKP_EXTRA_RESULTS (each holding "PASSED FAILED").
+# tests/qemu/run.sh for every kernel, two guests side by side. Prints, as its
+# very last line, "N passed, M failed" over all kernels plus the host-side
+# result files listed in VUKP_EXTRA_RESULTS (each holding "PASSED FAILED").
 #
-# Usage: tests/qemu/check.sh [--tests GLOB[,GLOB...]] [--kernels "6.1 6.12 debug"]
+# Usage: tests/qemu/check.sh [--tests GLOB[,GLOB...]] [--kernels "7.x 6.1 6.12 debug"]
+# Without --tests each kernel runs its own set (tests/qemu/kernels.sh: the
+# whole suite, or the essential subset); --tests runs those scripts on all.
+# VUKP_LANES=1 runs the guests one after the other (default 2: one lane for
+# the debug kernels, one for the others; a guest runs its vCPUs on one TCG
+# thread, so two guests fill the two cores).
 # Exit status 0 iff nothing failed.
 set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
+# shellcheck source=tests/qemu/kernels.sh
+. "$here/kernels.sh"
 tests=
-kernels="6.1 6.12 debug"
+kernels=$VUKP_CHECK_KERNELS
 while [ $# -gt 0 ]; do
 	case $1 in
 	--tests) tests=${2:?}; shift 2 ;;
@@ -19,6 +26,8 @@ while [ $# -gt 0 ]; do
 	*) sed -n '7s/^# //p' "$0" >&2; exit 2 ;;
 	esac
 done
+[ -n "$kernels" ] || kernels=$VUKP_CHECK_KERNELS
+lanes=${VUKP_LANES:-2}
 
 passed=0 failed=0
 add() { # PASSED FAILED SOURCE
@@ -34,39 +43,77 @@ add_file() { # FILE: "PASSED FAILED"; a missing or malformed file is one failure
 		add 0 1 "$1 (missing or malformed)"
 	fi
 }
-timed() { # LABEL CMD...
-	local label=$1 t0=$SECONDS rc=0
-	shift
-	"$@" || rc=$?
-	echo "# $label took $((SECONDS - t0)) s" >&2
-	return "$rc"
-}
 
 if ! "$here/deps.sh"; then
 	echo "not ok - dependencies (tests/qemu/deps.sh)"
 	add 0 1 deps
 fi
 
+# One kernel: debug build if needed, then run.sh; output to build/K/check.log,
+# wall time to build/K/check.time. Never fails (the result file says).
+one() { # KERNEL
+	local k=$1 t0=$SECONDS out=$repo/build/$1 set
+	mkdir -p "$out"
+	rm -f "$out/result"
+	{
+		vukp_kernel "$k" || { echo "not ok - [$k] unknown kernel"; echo "0 1" >"$out/result"; return; }
+		if [ -n "$K_DEBUG" ]; then
+			local b0=$SECONDS
+			if ! "$here/build-debug-kernel.sh" "$k" >/dev/null; then
+				echo "not ok - [$k] build the debug kernel ($(dirname "$K_KBUILD")/build.log)"
+				echo "0 1" >"$out/result"
+				return
+			fi
+			echo "# [$k] debug kernel build (or wait for it) took $((SECONDS - b0)) s"
+		fi
+		set=${tests:-$(vukp_kernel_tests "$k")}
+		[ "$set" = '*' ] || echo "# [$k] scripts: $set"
+		"$here/run.sh" "$k" --tests "$set"
+	} >"$out/check.log" 2>&1
+	echo "$((SECONDS - t0))" >"$out/check.time"
+}
+lane() { # KERNEL...: one after the other, each log shown when it ends
+	local k
+	for k in "$@"; do
+		one "$k"
+		cat "$repo/build/$k/check.log"
+	done
+}
+
+# Lanes: the debug kernels (the longest runs) in one, the rest in the other;
+# without a debug kernel, alternate.
+a=() b=()
+for k in $kernels; do
+	case $k in
+	debug*) a+=("$k") ;;
+	*) b+=("$k") ;;
+	esac
+done
+if [ "${#a[@]}" = 0 ]; then
+	a=() c=("${b[@]}") b=()
+	for i in "${!c[@]}"; do
+		if [ $((i % 2)) = 0 ]; then a+=("${c[$i]}"); else b+=("${c[$i]}"); fi
+	done
+fi
+t0=$SECONDS
+if [ "$lanes" -ge 2 ] && [ "${#a[@]}" -gt 0 ] && [ "${#b[@]}" -gt 0 ]; then
+	echo "# guests side by side: [${a[*]}] and [${b[*]}]" >&2
+	lane "${a[@]}" &
+	pa=$!
+	lane "${b[@]}"
+	wait "$pa"
+else
+	lane "${a[@]}" "${b[@]}"
+fi
+
 summary=()
 for k in $kernels; do
-	if [ "$k" = debug ]; then
-		if ! timed "debug kernel build" "$here/build-debug-kernel.sh" >/dev/null; then
-			echo "not ok - [debug] build the debug kernel (build/debug-6.1/build.log)"
-			add 0 1 "debug kernel build"
-			continue
-		fi
-	fi
-	args=("$k")
-	[ -z "$tests" ] || args+=(--tests "$tests")
-	t0=$SECONDS
-	"$here/run.sh" "${args[@]}"
-	summary+=("$k: $((SECONDS - t0)) s")
 	add_file "$repo/build/$k/result"
+	summary+=("$k: $(cat "$repo/build/$k/check.time" 2>/dev/null || echo '?') s")
 done
-
 for f in ${VUKP_EXTRA_RESULTS:-}; do
 	add_file "$f"
 done
-echo "# wall time per kernel (builds + boot + tests): ${summary[*]}"
+echo "# wall time per kernel (builds + boot + tests): ${summary[*]}; all guests: $((SECONDS - t0)) s"
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]

@@ -1,4 +1,4 @@
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034 # the K_* and VUKP_* variables are for the sourcing scripts
 # The QEMU harness's kernels, in one place: their names, the 7.x pin, where
 # each one's image and module build tree live (the cache outside the clone),
 # and which guest scripts `make check` runs on each. Sourced by deps.sh,
@@ -40,7 +40,7 @@ vukp_kernel_tests() { # NAME -> the --tests globs make check uses for it
 # empty for the host), K_VER (uname -r), K_DEBUG (1 for a debug build).
 # Returns 1 for an unknown name.
 vukp_kernel() {
-	K_ROOT= K_DEBUG=
+	K_ROOT='' K_DEBUG=''
 	case $1 in
 	6.1 | 6.12)
 		local pat='6.12.*-amd64' d
@@ -94,6 +94,7 @@ vukp_in_root() {
 	fi
 	top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 	mkdir -p "$root$top"
+	# shellcheck disable=SC2016 # expanded by the inner sh
 	unshare -m --propagation private sh -c '
 		root=$1 top=$2; shift 2
 		mount --bind "$top" "$root$top" && mount -t proc proc "$root/proc" &&
