@@ -201,7 +201,10 @@ fi
 
 # (e) boot
 append="console=ttyS0 panic=-1 panic_on_warn=0 loglevel=7 printk.time=1 log_buf_len=1M"
-append+="${extra:-} vukp.kernel=$kernel vukp.gpus=${#gpus[@]} vukp.timeout=$per vukp.tests=$tests"
+# the guest scripts know one "debug" (shorter stress and cycles, KASAN checks)
+gkernel=$kernel
+[ -z "$K_DEBUG" ] || gkernel=debug
+append+="${extra:-} vukp.kernel=$gkernel vukp.gpus=${#gpus[@]} vukp.timeout=$per vukp.tests=$tests"
 append+="${VUKP_APPEND:+ $VUKP_APPEND}"
 # shellcheck disable=SC2054 # commas belong to QEMU options
 qemu=(qemu-system-x86_64 -accel "${VUKP_ACCEL:-tcg,thread=single}" -cpu max -m "$mem" -smp "${VUKP_SMP:-2}"
