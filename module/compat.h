@@ -150,6 +150,8 @@ static inline struct module *vukp_module_get(const char *name, bool live_only)
  * by the mock with the kernel's crypto API).
  */
 
+/* ---- portable crypto: tests/host/check_crypto.c builds from here to the end mark ---- */
+
 /* An expanded AES-128 key: the 11 round keys, as little-endian columns. */
 struct vukp_aes_key {
 	u32 rk[44];
@@ -176,5 +178,6 @@ void vukp_sha256_init(struct vukp_sha256 *s);
 void vukp_sha256_update(struct vukp_sha256 *s, const u8 *d, unsigned int len);
 /* writes VUKP_SHA256_DIGEST bytes and wipes @s */
 void vukp_sha256_final(struct vukp_sha256 *s, u8 *out);
+/* ---- end of portable crypto ---- */
 
 #endif /* VUKP_COMPAT_H */
