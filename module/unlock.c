@@ -348,12 +348,21 @@ static void vukp_balance(void)
 	}
 }
 
-static void vukp_restore_all(void)
+/* Restore every entry; returns how many do not read back as saved. */
+static unsigned int vukp_restore_all(void)
 {
-	unsigned int i;
+	unsigned int i, k, bad = 0;
 
 	for (i = 0; i < vukp_tab.nvgpu; i++)
 		vukp_slot_release(i);
+	for (i = 0; i < vukp_tab.nvgpu; i++)
+		for (k = 0; k < 3; k++)
+			if (get_unaligned((u64 *)(vukp_slots[i].alias + 8 * k)) !=
+			    vukp_tab.vgpu[i].ptr[k]) {
+				bad++;
+				break;
+			}
+	return bad;
 }
 
 /* ---- reads from a GPU aperture (atomic, vukp_lock held) ---- */
@@ -697,14 +706,18 @@ err:
 void vukp_unlock_disarm(bool nv_going)
 {
 	unsigned long flags;
+	unsigned int bad;
 	u64 t0;
 
 	if (!vukp_armed)
 		return;
 	t0 = vukp_lock_take(&flags);
 	vukp_stopping = true;
-	vukp_restore_all();
+	bad = vukp_restore_all();
 	vukp_lock_give(flags, t0);
+	if (bad)
+		pr_err("%u entries of the vGPU-capable list differ from their saved bytes after the restore\n",
+		       bad);
 	synchronize_rcu();	/* handlers still in vukp_unlock_read() */
 	raw_spin_lock_irqsave(&vukp_lock, flags);
 	vukp_armed = false;

@@ -44,7 +44,7 @@ v=${v:-sac1}
 nv_load "$v" || finish
 s0=$(nv_checksum)
 kp_load borrow=0 || finish
-nsac=$(sed -n 's/.* slots=\([0-9]*\) .*/\1/p' $KP_STATUS)
+nsac=$(sed -n 's/^tables .* slots=\([0-9]*\) .*/\1/p' $KP_STATUS)
 expect_start "[$v borrow=0] 1080 Ti: its first type starts" 0x0 $GPU_1080 "$(board_types $P40 | head -n 1)" -r -k
 n=$(board_types $P40 | wc -l)
 want=$((nsac < n ? nsac : n))

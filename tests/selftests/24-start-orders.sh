@@ -3,8 +3,9 @@
 # native P40 right after it): consumer GPUs alternating, the native P40
 # between them, nvidia reloaded in between, vgpu_unlock_kp loaded before
 # nvidia, after it, after the aperture was mapped. Every type of each board
-# is accepted each time; the checksum of nvidia's tables is the original
-# one after every rmmod.
+# is accepted each time; the checksum of nvidia's tables (taken after each
+# load of nvidia: its pointers are relocated) is the original one after every
+# rmmod of vgpu_unlock_kp.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/mocklib.sh"
 
@@ -54,7 +55,7 @@ sweep "[$V] module after nvidia: native P40 first, every type" $GPU_P40 $P40
 sweep "[$V] then 1080 Ti: every P40 type" $GPU_1080 $P40
 nv_unload
 nv_load "$V" || finish
-expect_eq "[$V] nvidia reloaded: same tables" "$s0" "$(nv_checksum)"
+s0=$(nv_checksum)	# pointers are relocated: a reload may move them
 sweep "[$V] after the reload: 1080 Ti every type" $GPU_1080 $P40
 sweep "[$V] after the reload: 2080 Ti every type" $GPU_2080 $RTX6000
 sweep "[$V] after the reload: native P40 every type" $GPU_P40 $P40
@@ -64,6 +65,7 @@ nv_unload
 
 # 3. Apertures mapped (GPUs opened) before the module loads.
 nv_load "$V" || finish
+s0=$(nv_checksum)
 for m in 0 1 2; do $NVCTL open $m >/dev/null 2>&1; done
 expect_eq "[$V] aperture mapped before the module" mapped "$(gpu_stat $GPU_2080 aperture)"
 kp_load || finish
