@@ -272,7 +272,7 @@ def main():
 
     def obj(prefix, data, align=1):
         n[0] += 1
-        return asm.blob("%s_%d" % (prefix, n[0]), data, align)
+        return asm.blob(".L%s_%d" % (prefix, n[0]), data, align)
 
     def triplet(magic_label, key, name1, name2, device, subsys):
         rec, sig, _ = make_record(key, name1, name2, device, subsys, rng)
@@ -471,7 +471,7 @@ def main():
     obj("decoy", SAC_DUALCODER)
     obj("decoy", SAC_PATCHER[:8])
     strs = [obj("str", ("nvrm string %d\0" % i).encode()) for i in range(64)]
-    asm.quads("ptrtab_%d" % rng.randrange(1 << 30), strs, rng.choice([1, 8]))
+    asm.quads(".Lptrtab_%d" % rng.randrange(1 << 30), strs, rng.choice([1, 8]))
 
     # Lists: alignment randomized (a C array would be 8-aligned; do not
     # let the code under test rely on it).
@@ -498,6 +498,29 @@ def main():
         flip = [vgpu[i] for i in seen[:a.flip_copy]]
         meta["flip_copy"] = seen[:a.flip_copy]
 
+    vl = meta["vgpu_list"]
+    p40_first = next((i for i, e in enumerate(vl) if e["device"] == 0x1b38
+                      and e["kind"] == "native"), -1)
+    sac_idx = [i for i, e in enumerate(vl) if e["kind"].startswith("sac")]
+    hist = {}
+    for e in vl:
+        hist[e["blocks"]] = hist.get(e["blocks"], 0) + 1
+    summary = dict(
+        sacrificial=a.sac_dualcoder + a.sac_patcher,
+        sac_patcher=a.sac_patcher, sac_dualcoder=a.sac_dualcoder,
+        sac_first=sac_idx[0] if sac_idx else -1,
+        p40_first=p40_first,
+        p40_after_sac=int(bool(sac_idx) and p40_first >= 0 and any(
+            p40_first == i + 1 for i in sac_idx)),
+        vgpu_entries=len(vl),
+        vgpu_boards=len(order),
+        other_entries=len(other),   # with the magic_start entry
+        sac_in_other=int(a.sac_in_other),
+        both_lists=sum(1 for e in meta["other_list"]
+                       if e["kind"] in ("vgpu-board", "sac-patcher")),
+        flip_copy=len(flip),
+        layout_seed=a.layout_seed,
+    )
     # ---- emit ----------------------------------------------------------
     os.makedirs(a.out, exist_ok=True)
     bulk_len = a.bulk_mb << 20
@@ -533,6 +556,13 @@ def main():
                                                    payload[i:i + 3]))
     lines.append('\t.incbin "%s", %d, %d' % (bulk_path, pos, bulk_len - pos))
     lines.append("mock_tables_end:")
+    # What was drawn, for /proc/driver/nvidia-mock/layout (mock.h
+    # MOCK_LAYOUT_*; signed values as two's complement u32).
+    lines.append("\t.globl mock_layout")
+    lines.append("\t.balign 4")
+    lines.append("mock_layout:")
+    lines.append("\t.long " + ",".join(str(v & 0xffffffff) for v in
+                                        summary.values()))
     # Writable data: the flip copy (count 0 and a NULL triplet without
     # --flip-copy); 8-aligned or at 4 mod 8 (pointer stores then straddle).
     lines += [
@@ -557,29 +587,6 @@ def main():
                                  subsys=g["subsys"], magic=g["magic"].hex(),
                                  key=g["key"].hex(), magic_off=g["magic_off"],
                                  key_off=g["key_off"]))
-    vl = meta["vgpu_list"]
-    p40_first = next((i for i, e in enumerate(vl) if e["device"] == 0x1b38
-                      and e["kind"] == "native"), -1)
-    sac_idx = [i for i, e in enumerate(vl) if e["kind"].startswith("sac")]
-    hist = {}
-    for e in vl:
-        hist[e["blocks"]] = hist.get(e["blocks"], 0) + 1
-    summary = dict(
-        sacrificial=a.sac_dualcoder + a.sac_patcher,
-        sac_patcher=a.sac_patcher, sac_dualcoder=a.sac_dualcoder,
-        sac_first=sac_idx[0] if sac_idx else -1,
-        p40_first=p40_first,
-        p40_after_sac=int(bool(sac_idx) and p40_first >= 0 and any(
-            p40_first == i + 1 for i in sac_idx)),
-        vgpu_entries=len(vl),
-        vgpu_boards=len(order),
-        other_entries=len(other),   # with the magic_start entry
-        sac_in_other=int(a.sac_in_other),
-        both_lists=sum(1 for e in meta["other_list"]
-                       if e["kind"] in ("vgpu-board", "sac-patcher")),
-        flip_copy=len(flip),
-        layout_seed=a.layout_seed,
-    )
     meta["sacrificial_slots"] = summary["sacrificial"]
     meta["summary"] = summary
     meta["vgpu_blocks"] = {str(k): v for k, v in sorted(hist.items())}

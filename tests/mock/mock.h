@@ -1,11 +1,16 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Mock nvidia.ko: shared declarations. */
+/*
+ * Mock nvidia.ko: shared declarations.  The knobs (module parameters,
+ * documented in nv.c) and the check statistics they need live here.
+ */
 #ifndef MOCK_H
 #define MOCK_H
 
 #include <linux/types.h>
 #include <linux/pci.h>
 #include <linux/mutex.h>
+#include <linux/atomic.h>
+#include <linux/wait.h>
 #include "layout.h"
 
 #ifndef MOCK_GEN
@@ -45,10 +50,35 @@ struct mock_gpu {
 	unsigned int opens;
 	struct mock_type types[MOCK_MAX_TYPES];
 	unsigned int ntypes;
-	/* statistics */
+	/* checks outside mock_rm_lock (concurrent_checks): */
+	struct mutex check_lock;	/* mode 1: one check per GPU */
+	atomic_t checks_in_flight;	/* remove waits for 0 */
+	/* statistics (under mock_rm_lock) */
 	unsigned int inits_ok, inits_failed;
 	u32 last_status;
 	u32 last_check;		/* 0 passed, else the failed check */
+	unsigned int checks;	/* vGPU instance checks run */
+	unsigned int last_matched;	/* triplets with its magic, last check */
+	int last_index;		/* vGPU-list index that passed, else -1 */
+	unsigned int last_blocks;	/* num_blocks of that record */
+};
+
+/* One check's outcome (mock_vgpu_instance_init). */
+struct mock_check {
+	u32 check;		/* 0 passed, 3 magic, 4 record */
+	int index;		/* vGPU-list index of the record that passed */
+	unsigned int matched;	/* triplets whose magic matched */
+	unsigned int blocks;	/* num_blocks of the passing record */
+};
+
+/* Global check statistics: lock free, readable while a check sleeps. */
+struct mock_check_stats {
+	atomic_t running;	/* checks in progress now */
+	atomic_t in_delay;	/* of those, sleeping in the check_delay_ms window */
+	atomic_t max_running;	/* most checks in progress at once */
+	atomic_t checks, delays, overlaps, passed, refused;
+	atomic_t last_result;	/* 0 passed, else the check that failed */
+	atomic_t last_index;	/* vGPU-list index that passed, -1 */
 };
 
 struct mock_vgpu {
@@ -59,8 +89,12 @@ struct mock_vgpu {
 	u16 vgpu_id;
 };
 
+/* VM starts queued through /proc/driver/nvidia-mock/vm_start, one per
+ * starting process (concurrent starts of different GPUs) */
+#define MOCK_MAX_PENDING	8
 struct mock_start {
 	bool pending;
+	u64 seq;		/* order of arrival */
 	u8 uuid[16];
 	char config[64];
 	u32 qemu_pid;
@@ -70,8 +104,16 @@ struct mock_start {
 extern struct mock_gpu *mock_gpus[MOCK_MAX_GPUS];
 extern struct mutex mock_rm_lock;
 extern struct mock_vgpu mock_vgpus[MOCK_MAX_VGPUS];
-extern struct mock_start mock_pending_start;
+extern struct mock_start mock_pending_start[MOCK_MAX_PENDING];
+struct mock_start *mock_start_slot(u32 pid);
 extern unsigned int mock_fault;
+extern wait_queue_head_t mock_check_wq;
+extern struct mock_check_stats mock_cs;
+
+/* Knobs (module parameters of nv.c, writable in /sys/module/nvidia/parameters) */
+extern unsigned int mock_check_delay_ms;
+extern int mock_check_delay_gpu;
+extern unsigned int mock_concurrent_checks;
 
 #ifdef MOCK_OMIT_OS_MAP_KERNEL_SPACE
 #define os_map_kernel_space mock_omitted_map_kernel_space
@@ -117,5 +159,16 @@ void mock_rm_free_gpu(struct mock_gpu *gpu);
 extern const u8 mock_tables_start[], mock_tables_end[];
 extern const u8 mock_other_list[], mock_vgpu_list[];
 extern const u32 mock_vgpu_list_count, mock_other_list_count;
+/* What the generator drew (outside the checksummed range): MOCK_LAYOUT_* */
+extern const u32 mock_layout[];
+enum { MOCK_LAYOUT_SACRIFICIAL, MOCK_LAYOUT_SAC_PATCHER,
+	MOCK_LAYOUT_SAC_DUALCODER, MOCK_LAYOUT_SAC_FIRST, MOCK_LAYOUT_P40_FIRST,
+	MOCK_LAYOUT_P40_AFTER_SAC, MOCK_LAYOUT_VGPU_ENTRIES,
+	MOCK_LAYOUT_VGPU_BOARDS, MOCK_LAYOUT_OTHER_ENTRIES,
+	MOCK_LAYOUT_SAC_IN_OTHER, MOCK_LAYOUT_BOTH_LISTS, MOCK_LAYOUT_FLIP_COPY,
+	MOCK_LAYOUT_SEED, MOCK_LAYOUT_N };
+/* Writable triplets the flipper rewrites (.data; count 0 unless --flip-copy) */
+extern u8 mock_flip_list[];
+extern u32 mock_flip_count;
 
 #endif

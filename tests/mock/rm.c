@@ -4,12 +4,22 @@
  * path (driver-model.md section 5) and vGPU instance initialisation with
  * the kernel-side checks (sections 2 and 6).  Built without ftrace entry
  * points, like NVIDIA's prebuilt blob (see Kbuild).
+ *
+ * The check reads the magic, then the key (16-byte os_mem_copy calls from
+ * the aperture), then walks the vGPU-capable list: for each triplet it
+ * loads the three pointers once, compares the magic, and verifies the
+ * record (1 to 7 blocks, HMAC then AES) of each triplet whose magic matched.
+ * Knobs (module parameters, nv.c): check_delay_ms sleeps between loading a
+ * matched triplet's pointers and verifying its record; concurrent_checks
+ * runs the check outside mock_rm_lock.  Statistics: mock_cs (lock free,
+ * /proc/driver/nvidia-mock/checks) and per GPU (stats).
  */
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/uuid.h>
 #include <linux/ktime.h>
 #include <linux/sched.h>
+#include <linux/delay.h>
 #include "unaligned.h"
 #include <crypto/hash.h>
 #include <crypto/algapi.h>
@@ -30,10 +40,44 @@ MODULE_INFO(import_ns, "CRYPTO_INTERNAL");
 struct mock_gpu *mock_gpus[MOCK_MAX_GPUS];
 DEFINE_MUTEX(mock_rm_lock);
 struct mock_vgpu mock_vgpus[MOCK_MAX_VGPUS];
-struct mock_start mock_pending_start;
+struct mock_start mock_pending_start[MOCK_MAX_PENDING];
+static u64 mock_start_seq;
+
+/*
+ * Under mock_rm_lock.  pid != 0: the slot for a new VM start by that
+ * process (its own pending one, a free one, else the oldest); pid == 0:
+ * the pending start for GET_START_DATA: the caller's own, else the latest.
+ */
+struct mock_start *mock_start_slot(u32 pid)
+{
+	struct mock_start *s, *best = NULL;
+	u32 me = task_tgid_nr(current);
+
+	for (s = mock_pending_start; s < mock_pending_start + MOCK_MAX_PENDING; s++) {
+		if (pid) {
+			if (s->pending && s->qemu_pid == pid)
+				return s;
+			if (!best || (best->pending && (!s->pending || s->seq < best->seq)))
+				best = s;
+			continue;
+		}
+		if (!s->pending)
+			continue;
+		if (s->qemu_pid == me)
+			return s;
+		if (!best || s->seq > best->seq)
+			best = s;
+	}
+	if (pid)
+		best->seq = ++mock_start_seq;
+	return best;
+}
 
 unsigned int mock_fault;	/* MOCK_FAULT_*, from /proc/driver/nvidia-mock/fault */
+DECLARE_WAIT_QUEUE_HEAD(mock_check_wq);	/* a GPU's checks_in_flight hit 0 */
+struct mock_check_stats mock_cs = { .last_index = ATOMIC_INIT(-1) };
 
+static DEFINE_MUTEX(mock_crypto_lock);	/* mock_hmac and mock_aes keys */
 static struct crypto_shash *mock_hmac;
 static struct crypto_cipher *mock_aes;
 
@@ -75,14 +119,18 @@ static const u8 *mock_ptr(const u8 *triplet, int i)
 	return (const u8 *)(uintptr_t)get_unaligned((const u64 *)(triplet + 8 * i));
 }
 
+/* Real lists hold records of 2 to 7 blocks (driver-model.md 6); the
+ * module builds 1 to 4: accept 1..MOCK_MAX_BLOCKS like the driver would. */
+#define MOCK_MAX_BLOCKS 7
+
 static bool mock_record_ok(const u8 *rec, const u8 *sig, const u8 *key,
 			   u16 want_subsys)
 {
-	u8 mac[32], plain[64];
+	u8 mac[32], plain[16 * MOCK_MAX_BLOCKS];
 	unsigned int nb = rec[0], i;
 	u16 dev, vendor, subsys, svendor;
 
-	if (nb < 1 || nb > 4)
+	if (nb < 1 || nb > MOCK_MAX_BLOCKS)
 		return false;
 	if (crypto_shash_setkey(mock_hmac, key, 16) ||
 	    crypto_shash_tfm_digest(mock_hmac, rec, 1 + 16 * nb, mac))
@@ -103,59 +151,120 @@ static bool mock_record_ok(const u8 *rec, const u8 *sig, const u8 *key,
 	return mock_is_vgpu_board(dev) && subsys == want_subsys;
 }
 
-static u32 mock_vgpu_instance_init(struct mock_gpu *gpu, struct mock_type *type)
+/*
+ * The check.  mode (concurrent_checks at the start of the control): 0 under
+ * mock_rm_lock; 1 outside it, under the GPU's check_lock; 2 outside both
+ * (then MOCK_FAULT_UNMAP_BETWEEN remaps into a mapping private to this
+ * check, unmapped at its end, since other checks of the GPU use the
+ * shared one).  Only this GPU's aperture pointer is written here, in modes
+ * 0 and 1, under the lock of that mode.  Results go to *res.
+ */
+static u32 mock_vgpu_instance_init(struct mock_gpu *gpu, u16 want_subsys,
+				   unsigned int mode, struct mock_check *res)
 {
+	u64 len = min_t(u64, gpu->aper_len, MOCK_APERTURE_MAP);
 	u8 hdr[8], magic[16], key[16], noise[16], big[256];
+	void *ap = READ_ONCE(gpu->aperture), *private = NULL;
+	unsigned int n, delay;
 	const u8 *t;
-	unsigned int n;
+	u32 st = VUKP_NV_ERR_NOT_SUPPORTED;
+	bool ok;
 
-	if (!gpu->aperture)
+	res->check = 3;
+	res->index = -1;
+	res->matched = 0;
+	res->blocks = 0;
+	if (!ap)
 		return VUKP_NV_ERR_INVALID_STATE;
 	/* RM reads plenty from the aperture; magic then key among it. */
 	memset(key, 0, sizeof(key));
-	os_mem_copy(hdr, gpu->aperture, sizeof(hdr));
-	os_mem_copy(noise, gpu->aperture + MOCK_FUSE_NAME, sizeof(noise));
+	os_mem_copy(hdr, ap, sizeof(hdr));
+	os_mem_copy(noise, ap + MOCK_FUSE_NAME, sizeof(noise));
 	if (mock_fault & MOCK_FAULT_KEY_FIRST)
-		os_mem_copy(key, gpu->aperture + gpu->key_off, sizeof(key));
-	os_mem_copy(magic, gpu->aperture + gpu->magic_off, sizeof(magic));
+		os_mem_copy(key, ap + gpu->key_off, sizeof(key));
+	os_mem_copy(magic, ap + gpu->magic_off, sizeof(magic));
 	if (mock_fault & MOCK_FAULT_MAGIC_TWICE)
-		os_mem_copy(magic, gpu->aperture + gpu->magic_off, sizeof(magic));
+		os_mem_copy(magic, ap + gpu->magic_off, sizeof(magic));
 	if (mock_fault & MOCK_FAULT_UNMAP_BETWEEN) {
 		/* the aperture goes away and comes back at another address */
-		u64 len = min_t(u64, gpu->aper_len, MOCK_APERTURE_MAP);
-		void *old = gpu->aperture;
+		void *old = ap;
 
-		gpu->aperture = os_map_kernel_space(gpu->aper, len, 2);
-		os_unmap_kernel_space(old, len);
-		if (!gpu->aperture)
+		ap = os_map_kernel_space(gpu->aper, len, 2);
+		if (mode == 2) {
+			private = ap;
+		} else {
+			WRITE_ONCE(gpu->aperture, ap);
+			os_unmap_kernel_space(old, len);
+		}
+		if (!ap)
 			return VUKP_NV_ERR_INVALID_STATE;
 	}
-	os_mem_copy(noise, gpu->aperture + (gpu->magic_off ^ 0x1000), 16);
+	os_mem_copy(noise, ap + (gpu->magic_off ^ 0x1000), 16);
 	os_mem_copy(noise, hdr, 8);
 	if (!(mock_fault & MOCK_FAULT_KEY_NEVER))
-		os_mem_copy(key, gpu->aperture + gpu->key_off, sizeof(key));
-	os_mem_copy(big, gpu->aperture + 0x200000, sizeof(big));
+		os_mem_copy(key, ap + gpu->key_off, sizeof(key));
+	os_mem_copy(big, ap + 0x200000, sizeof(big));
 	os_mem_copy(noise, big + 16, 16);
+	if (private)
+		os_unmap_kernel_space(private, len);
 
-	gpu->last_check = 3;	/* check 3: the magic in the vGPU list */
+	/* check 3: the magic in the vGPU list; check 4: a signed record */
 	for (t = mock_vgpu_list, n = 0; n < READ_ONCE(mock_vgpu_list_count);
 	     t += 24, n++) {
-		const u8 *m = mock_ptr(t, 0);
+		/* the triplet's pointers, each loaded once */
+		const u8 *m = mock_ptr(t, 0), *rec = mock_ptr(t, 1),
+			 *sig = mock_ptr(t, 2);
 
 		if (!m)
 			break;		/* sentinel */
 		if (memcmp(m, magic, sizeof(magic)))
 			continue;
-		gpu->last_check = 4;	/* check 4: a signed record */
-		if (mock_record_ok(mock_ptr(t, 1), mock_ptr(t, 2), key,
-				   type->subsys)) {
-			gpu->last_check = 0;
-			memzero_explicit(key, sizeof(key));
-			return VUKP_NV_OK;
+		res->check = 4;
+		res->matched++;
+		/* knob: sleep between loading the pointers and using them */
+		delay = READ_ONCE(mock_check_delay_ms);
+		if (delay && (mock_check_delay_gpu < 0 ||
+			      mock_check_delay_gpu == gpu->minor)) {
+			atomic_inc(&mock_cs.in_delay);
+			atomic_inc(&mock_cs.delays);
+			msleep(delay);
+			atomic_dec(&mock_cs.in_delay);
+		}
+		/* the tfms are shared: one verification at a time */
+		mutex_lock(&mock_crypto_lock);
+		ok = mock_record_ok(rec, sig, key, want_subsys);
+		mutex_unlock(&mock_crypto_lock);
+		if (ok) {
+			res->check = 0;
+			res->index = n;
+			res->blocks = rec[0];
+			st = VUKP_NV_OK;
+			break;
 		}
 	}
 	memzero_explicit(key, sizeof(key));
-	return VUKP_NV_ERR_NOT_SUPPORTED;
+	return st;
+}
+
+/* Counts a check in and out of mock_cs (lock free). */
+static void mock_check_begin(void)
+{
+	int now = atomic_inc_return(&mock_cs.running), max;
+
+	atomic_inc(&mock_cs.checks);
+	if (now > 1)
+		atomic_inc(&mock_cs.overlaps);
+	max = atomic_read(&mock_cs.max_running);
+	while (now > max && !atomic_try_cmpxchg(&mock_cs.max_running, &max, now))
+		;
+}
+
+static void mock_check_end(const struct mock_check *res)
+{
+	atomic_set(&mock_cs.last_result, res->check);
+	atomic_set(&mock_cs.last_index, res->index);
+	atomic_inc(res->check ? &mock_cs.refused : &mock_cs.passed);
+	atomic_dec(&mock_cs.running);
 }
 
 /* ---- adapter init: first open of /dev/nvidiaN (section 4) ------------- */
@@ -333,9 +442,9 @@ static u32 ctl_a082_type_info(struct mock_obj *o, u8 *p, u32 size)
 
 static u32 ctl_start_data(struct mock_obj *o, u8 *p, u32 size)
 {
-	struct mock_start *s = &mock_pending_start;
+	struct mock_start *s = mock_start_slot(0);
 
-	if (!s->pending)
+	if (!s)
 		return VUKP_NV_ERR_INVALID_STATE;
 	memcpy(p + VUKP_START_DATA_MDEV_UUID, s->uuid, 16);
 	strscpy(p + VUKP_START_DATA_CONFIG_PARAMS, s->config, 1024);
@@ -375,10 +484,16 @@ static u32 ctl_create_device(struct mock_obj *o, u8 *p, u32 size)
 	return VUKP_NV_OK;
 }
 
+/* Called under mock_rm_lock; with concurrent_checks it drops the lock
+ * around the check itself (mock_vgpu_instance_init). */
 static u32 ctl_notify_start(struct mock_obj *o, u8 *p, u32 size)
 {
+	struct mock_gpu *g = o->gpu;
 	struct mock_vgpu *v = NULL;
-	unsigned int i;
+	struct mock_check res;
+	struct mock_type *t;
+	unsigned int i, mode;
+	u16 subsys;
 	u32 st;
 
 	for (i = 0; i < MOCK_MAX_VGPUS; i++)
@@ -387,12 +502,42 @@ static u32 ctl_notify_start(struct mock_obj *o, u8 *p, u32 size)
 			v = &mock_vgpus[i];
 	if (!v)
 		return VUKP_NV_ERR_OBJECT_NOT_FOUND;
-	st = mock_vgpu_instance_init(o->gpu, mock_find_type(o->gpu, v->type_id));
+	t = mock_find_type(g, v->type_id);
+	if (!t)			/* types discarded since the device was created */
+		return VUKP_NV_ERR_OBJECT_NOT_FOUND;
+	subsys = t->subsys;
+	mode = min(READ_ONCE(mock_concurrent_checks), 2u);
+	mock_check_begin();
+	if (!mode) {
+		st = mock_vgpu_instance_init(g, subsys, 0, &res);
+	} else {
+		/*
+		 * Outside mock_rm_lock: the GPU stays (mock_remove waits for
+		 * checks_in_flight to drop to 0); nothing else of RM's state
+		 * is touched until the lock is taken again.
+		 */
+		atomic_inc(&g->checks_in_flight);
+		mutex_unlock(&mock_rm_lock);
+		if (mode == 1)
+			mutex_lock(&g->check_lock);
+		st = mock_vgpu_instance_init(g, subsys, mode, &res);
+		if (mode == 1)
+			mutex_unlock(&g->check_lock);
+		mutex_lock(&mock_rm_lock);
+		if (atomic_dec_and_test(&g->checks_in_flight))
+			wake_up_all(&mock_check_wq);
+	}
+	mock_check_end(&res);
 	if (st == VUKP_NV_OK)
-		o->gpu->inits_ok++;
+		g->inits_ok++;
 	else
-		o->gpu->inits_failed++;
-	o->gpu->last_status = st;
+		g->inits_failed++;
+	g->last_status = st;
+	g->last_check = res.check;
+	g->checks++;
+	g->last_matched = res.matched;
+	g->last_index = res.index;
+	g->last_blocks = res.blocks;
 	put_unaligned_le32(st, p + 160);
 	return st;
 }
@@ -449,6 +594,8 @@ static u32 ctl_bench(struct mock_obj *o, u8 *p, u32 size)
 		kfree(buf);
 		return VUKP_NV_ERR_INSUFFICIENT_RESOURCES;
 	}
+	if (aper)	/* no remap by a concurrent check meanwhile */
+		mutex_lock(&g->check_lock);
 	src = aper ? (const u8 *)g->aperture + 0x300000 : buf;
 	t0 = ktime_get_ns();
 	for (i = 0; i < iters; i++) {
@@ -457,6 +604,8 @@ static u32 ctl_bench(struct mock_obj *o, u8 *p, u32 size)
 			cond_resched();
 	}
 	put_unaligned_le64(ktime_get_ns() - t0, p + 16);
+	if (aper)
+		mutex_unlock(&g->check_lock);
 	kfree(dst);
 	kfree(buf);
 	return VUKP_NV_OK;
@@ -586,8 +735,9 @@ void mock_rm_free_gpu(struct mock_gpu *gpu)
 	for (i = 0; i < MOCK_MAX_VGPUS; i++)
 		if (mock_vgpus[i].used && mock_vgpus[i].gpu == gpu)
 			mock_vgpus[i].used = false;
-	if (mock_pending_start.gpu == gpu)
-		mock_pending_start.pending = false;
+	for (i = 0; i < MOCK_MAX_PENDING; i++)
+		if (mock_pending_start[i].gpu == gpu)
+			mock_pending_start[i].pending = false;
 	for (i = 0; i < gpu->ntypes; i++)
 		kfree(gpu->types[i].info);
 	gpu->ntypes = 0;
