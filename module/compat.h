@@ -50,7 +50,8 @@
 
 /*
  * The non-text core memory of @mod (read-only data, ro_after_init data,
- * data): where the board tables and everything they point at may live.
+ * data), each range marked read-only or not: where the board tables and
+ * everything they point at may live.
  * Init sections are left out: they are freed after the module's init.
  * Returns the number of ranges written to @r.
  */
@@ -71,15 +72,24 @@ static inline int vukp_module_data_ranges(const struct module *mod,
 			continue;
 		r[n].start = (unsigned long)m->base;
 		r[n].end = r[n].start + m->size;
+		r[n].ro = types[i] != MOD_DATA;
 		n++;
 	}
 #else
 	const struct module_layout *l = &mod->core_layout;
+	unsigned long base = (unsigned long)l->base;
 
 	/* 6.1: text | rodata | ro_after_init | data in one allocation */
-	if (l->base && l->size > l->text_size) {
-		r[n].start = (unsigned long)l->base + l->text_size;
-		r[n].end = (unsigned long)l->base + l->size;
+	if (base && l->ro_after_init_size > l->text_size) {
+		r[n].start = base + l->text_size;
+		r[n].end = base + l->ro_after_init_size;
+		r[n].ro = true;
+		n++;
+	}
+	if (base && l->size > l->ro_after_init_size) {
+		r[n].start = base + l->ro_after_init_size;
+		r[n].end = base + l->size;
+		r[n].ro = false;
 		n++;
 	}
 #endif

@@ -15,9 +15,10 @@
  * Everything read from nvidia's memory is read once: a triplet's pointers
  * are loaded into locals, checked against the ranges, and only the checked
  * copies are followed; the record's block count is loaded once and
- * bounds the copy.  Part of what is searched is writable data, so an entry
- * is read a second time after it was copied and kept only if nothing
- * changed (whole or not at all).
+ * bounds the copy.  A list's triplets must lie in read-only data (what
+ * they point at may be anywhere in the ranges); part of what is searched
+ * is writable, so an entry is read a second time after it was copied and
+ * kept only if nothing changed (whole or not at all).
  *
  * Process context only (the kernel build reschedules every MiB); no global
  * state.  Built for userspace too (without __KERNEL__).
@@ -85,16 +86,24 @@ struct vukp_scan {
 	unsigned long bitmap[VUKP_BITMAP_WORDS];
 };
 
-static bool vukp_in(const struct vukp_scan *sc, unsigned long a,
-		    unsigned long len)
+/* Is [a, a + len) inside one range (a read-only one with @ro_only)? */
+static bool vukp_within(const struct vukp_scan *sc, unsigned long a,
+			unsigned long len, bool ro_only)
 {
 	int i;
 
 	for (i = 0; i < sc->nr; i++)
-		if (a >= sc->r[i].start && len <= sc->r[i].end - sc->r[i].start &&
+		if ((sc->r[i].ro || !ro_only) && a >= sc->r[i].start &&
+		    len <= sc->r[i].end - sc->r[i].start &&
 		    a - sc->r[i].start <= sc->r[i].end - sc->r[i].start - len)
 			return true;
 	return false;
+}
+
+static bool vukp_in(const struct vukp_scan *sc, unsigned long a,
+		    unsigned long len)
+{
+	return vukp_within(sc, a, len, false);
 }
 
 /*
@@ -161,7 +170,11 @@ static VUKP_NOKASAN bool vukp_entry_read(const struct vukp_scan *sc,
 	unsigned int i, nb;
 	int k;
 
-	if (!vukp_in(sc, q, VUKP_TRIPLET))
+	/*
+	 * The lists are compiled into read-only data: a triplet elsewhere (a
+	 * writable copy, which may change at any time) is no list's entry.
+	 */
+	if (!vukp_within(sc, q, VUKP_TRIPLET, true))
 		return false;
 	for (i = 0; i < 3; i++)
 		e->ptr[i] = vukp_ld(q + 8 * i);

@@ -30,6 +30,7 @@ typedef __u64 u64;
 struct vukp_range {
 	unsigned long start;
 	unsigned long end;	/* exclusive */
+	bool ro;		/* read-only data: where the lists may be */
 };
 
 enum vukp_list {

@@ -35,7 +35,7 @@ static int hexbytes(const char *s, u8 *out, int n)
 int main(int argc, char **argv)
 {
 	struct vukp_range r = { (unsigned long)mock_tables_start,
-				(unsigned long)mock_tables_end };
+				(unsigned long)mock_tables_end, true };
 	long other = -1, vgpu = 0, sac = 0;
 	struct vukp_found f;
 	char line[512];
