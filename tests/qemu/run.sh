@@ -123,7 +123,8 @@ if [ -f "$repo/tests/mock/Makefile" ]; then
 	# Tables on the host (python3-cryptography), shared by every kernel;
 	# then the modules, in the kernel's chroot if it has one.
 	logged "mock tables" make -C "$repo/tests/mock" tables || true
-	logged "mock modules" vukp_in_root "$kroot" make -C "$repo/tests/mock" KDIR="$kbuild" OUT="$ko" || true
+	# (-j: the variants are independent; builds of two kernels never overlap, lock 9)
+	logged "mock modules" vukp_in_root "$kroot" make -j"${VUKP_JOBS:-$(nproc)}" -C "$repo/tests/mock" KDIR="$kbuild" OUT="$ko" || true
 else
 	say "note: tests/mock/Makefile missing, no mock modules"
 fi
