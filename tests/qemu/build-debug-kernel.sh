@@ -37,7 +37,8 @@ hash=$({ cat "$frag"; echo "recipe $recipe"; stat -c '%n %s %Y' "$src_tar"; } | 
 mkdir -p "$out"
 # Not while a run of this kernel uses the tree (tests/qemu/run.sh takes the same lock).
 exec 8>"$out/.lock-run"
-flock -w "${VUKP_LOCK_WAIT:-1800}" 8 || { echo "debug-kernel: locked by a $name run" >&2; exit 1; }
+# A cold build under the load of make check's other lane takes up to ~30 min: wait longer.
+flock -w "${VUKP_DEBUG_LOCK_WAIT:-3600}" 8 || { echo "debug-kernel: locked by a $name run or build" >&2; exit 1; }
 if [ -f "$bzimage" ] && [ -f "$tree/Module.symvers" ] &&
 	[ "$(cat "$stamp" 2>/dev/null)" = "$hash" ]; then
 	echo "$bzimage"
