@@ -55,8 +55,10 @@ struct mock_start *mock_start_slot(u32 pid)
 
 	for (s = mock_pending_start; s < mock_pending_start + MOCK_MAX_PENDING; s++) {
 		if (pid) {
-			if (s->pending && s->qemu_pid == pid)
-				return s;
+			if (s->pending && s->qemu_pid == pid) {
+				best = s;
+				break;
+			}
 			if (!best || (best->pending && (!s->pending || s->seq < best->seq)))
 				best = s;
 			continue;
