@@ -59,7 +59,7 @@ expect_start "the next, complete driver is armed: 1080 Ti unlocked" 0x0 $GPU_108
 kp_unload
 nv_unload
 
-# Few slots: fewer types, never another board's entries.
+# Few sacrificial entries: the native P40 keeps every one of its types.
 nv_load fewslots || finish
 kp_load || finish
 expect_start "[fewslots] 1080 Ti gets a P40 type" 0x0 $GPU_1080 "GRID P40-1Q" -r -k

@@ -37,6 +37,37 @@ for v in ${VUKP_SWEEP_VARIANTS:-sac1 default rand1 rand2}; do
 	nv_unload
 done
 
+# Scarce: the driver's list holds fewer entries than both boards' types (one
+# sacrificial entry, the P40's run, a few others): each consumer GPU gets
+# what fits and the status says N of M; the native P40, whose entries were
+# borrowed, takes them back at its first start and passes every type.
+nv_load scarce || finish
+s0=$(nv_checksum)
+kp_load || finish
+expect_start "[scarce] 1080 Ti: its first type starts" 0x0 $GPU_1080 "$(board_types $P40 | head -n 1)" -r -k
+expect_start "[scarce] 2080 Ti: its first type starts" 0x0 $GPU_2080 "$(board_types $RTX6000 | head -n 1)" -r -k
+set -- $(kp_types $GPU_1080) $(kp_types $GPU_2080)
+usable=$(sed -n 's/^tables .* usable=\([0-9]*\) .*/\1/p' $KP_STATUS)
+expect_eq "[scarce] the two GPUs share every usable entry (N of M each)" "$usable" "$(($1 + $3))"
+[ "$1" -lt "$2" ] && [ "$3" -lt "$4" ] && ok "[scarce] status: fewer than all types ($1/$2, $3/$4)" ||
+	fail "[scarce] status: fewer than all types" "$(cat $KP_STATUS)"
+borrowed_p40=$(grep -c '^entry .* kind=borrowed' $KP_STATUS)
+sweep "[scarce] native P40, first start: every type ($borrowed_p40 entries were borrowed)" $GPU_P40 $P40
+expect_eq "[scarce] the P40's entries are reserved" "$(board_types $P40 | wc -l)" \
+	"$(sed -n 's/^tables .* reserved=\([0-9]*\) .*/\1/p' $KP_STATUS)"
+set -- $(kp_types $GPU_1080)
+n=$(board_types $P40 | sed -n "1,${1}p")
+nl='
+'
+IFS=$nl
+# shellcheck disable=SC2086 # one type name per line
+set -- $n
+unset IFS
+expect_types "[scarce] 1080 Ti: the $# types the status lists still start" $GPU_1080 "$@"
+kp_unload
+expect_eq "[scarce] checksum restored" "$s0" "$(nv_checksum)"
+nv_unload
+
 # The conservative rule: borrow=0 uses the sacrificial entries only; the
 # status says how many types fit (N of M) and the others are refused.
 v=${VUKP_SWEEP_VARIANTS%% *}
