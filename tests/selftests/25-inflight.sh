@@ -17,11 +17,11 @@ KNOB=/sys/module/nvidia/parameters
 CHECKS=/proc/driver/nvidia-mock/checks
 field() { grep -o "$1=[0-9-]*" "$2" | head -n 1 | cut -d= -f2; } # KEY FILE
 
-# bg_start OUT BDF TYPE: a VM start; status in OUT.  Each OUT is one VM
-# (its own mdev UUID), so starts on different GPUs can run at once.
+# bg_start OUT BDF TYPE: a VM start; status in OUT.  The VM's mdev UUID
+# ends in the GPU's slot number, so starts on different GPUs can run at once.
 bg_start() {
-	_u=$(printf '%s' "$1" | cksum | awk '{ printf "%08x", $1 }')
-	"$VGPU_MGR" -g "$2" -t "$3" -u "$_u-0000-4000-8000-000000000001" -r -k >"$1.log" 2>&1
+	_u=9b9d3b6e-0c11-4e0a-9a1b-0000000000$(echo "$2" | cut -d: -f3 | tr -d .)
+	"$VGPU_MGR" -g "$2" -t "$3" -u "$_u" -r -k >"$1.log" 2>&1
 	sed -n 's/.*result: status=//p' "$1.log" | tail -n 1 >"$1"
 }
 
