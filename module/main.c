@@ -17,6 +17,7 @@
 #include "unlock.h"
 #include "probes.h"
 #include "status.h"
+#include "crypto.h"
 #include "compat.h"
 
 /* arming, the GPU table's writers, status readers */
@@ -197,6 +198,12 @@ static int __init vukp_init(void)
 	struct module *nv;
 	int ret;
 
+	ret = vukp_crypto_selftest();
+	if (ret) {
+		pr_err("the record crypto fails its known-answer test (error %d): not loaded\n",
+		       ret);
+		return ret;
+	}
 	ret = vukp_catalog_init();
 	if (ret)
 		return ret;
