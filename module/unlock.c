@@ -186,7 +186,8 @@ static bool vukp_slot_usable(const struct vukp_slot *s)
 
 /* ---- models and the allotment (atomic, vukp_lock held) ---- */
 
-static bool vukp_model_active(int model)
+/* A tracked GPU of @model, -1 if none is bound any more. */
+static int vukp_model_gpu(int model)
 {
 	unsigned int i;
 	u32 gen;
@@ -194,8 +195,8 @@ static bool vukp_model_active(int model)
 	for (i = 0; i < VUKP_MAX_GPUS; i++)
 		if (vukp_gpu_active(i, &gen) && vukp_progs[i].gen == gen &&
 		    vukp_progs[i].model == model)
-			return true;
-	return false;
+			return i;
+	return -1;
 }
 
 static bool vukp_model_wants(int i)
@@ -203,7 +204,7 @@ static bool vukp_model_wants(int i)
 	const struct vukp_model *m = &vukp_models[i];
 
 	return m->used && m->key_ok && !m->native && m->target &&
-	       vukp_model_active(i);
+	       vukp_model_gpu(i) >= 0;
 }
 
 static bool vukp_rank_buildable(const struct vukp_model *m, unsigned int r)
@@ -799,19 +800,6 @@ bool vukp_unlock_gpu_view(int gi, struct vukp_gpu_view *v)
 	}
 	vukp_lock_give(flags, t0);
 	return true;
-}
-
-/* A GPU of @model, for the status file; -1 if none is active. */
-static int vukp_model_gpu(int model)
-{
-	unsigned int i;
-	u32 gen;
-
-	for (i = 0; i < VUKP_MAX_GPUS; i++)
-		if (vukp_gpu_active(i, &gen) && vukp_progs[i].gen == gen &&
-		    vukp_progs[i].model == model)
-			return i;
-	return -1;
 }
 
 unsigned int vukp_unlock_used(struct vukp_used *out, unsigned int max)
