@@ -46,8 +46,6 @@
 #define VUKP_HAVE_MODULE_MEMORY 1
 #endif
 
-
-
 /*
  * The non-text core memory of @mod (read-only data, ro_after_init data,
  * data), each range marked read-only or not: where the board tables and
