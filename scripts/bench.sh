@@ -95,8 +95,9 @@ if [ $qemu = 1 ]; then
 	mkdir -p "$k/ko" "$k/src"
 	make --no-print-directory -s -C "$repo/tests/mock" bench KDIR="$kbuild" OUT="$k/ko" >"$k/build.log" 2>&1 ||
 		{ cat "$k/build.log" >&2; exit 1; }
-	cp "$repo/tests/bench/vukp_bench.c" "$repo/tests/bench/Kbuild" "$repo/module/compat.h" \
-		"$repo/include/vukp_nvabi.h" "$k/src/"
+	# the module's headers and include/ (compat.h includes tables.h, ...)
+	cp "$repo/tests/bench/vukp_bench.c" "$repo/tests/bench/Kbuild" "$repo"/module/*.h \
+		"$repo"/include/*.h "$k/src/"
 	make -s -C "$kbuild" M="$k/src" modules >>"$k/build.log" 2>&1 || { cat "$k/build.log" >&2; exit 1; }
 	cp "$k/src/vukp_bench.ko" "$k/ko/"
 	say "== QEMU $kernel (TCG, 2 vCPUs; absolute figures are emulated time, the ratios are what counts)"
