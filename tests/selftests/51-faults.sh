@@ -175,14 +175,13 @@ fn_run() { # NAME KO N
 	rc=-1*)
 		CLS="insmod $name fails: ${out#*errno=}"
 		CLS=${CLS% injected=*}
-		# nvidia failed after the module's arming (in the notifier)
-		# ran: another outcome than a failure before it, so that the
+		# the insmod failed after the module's arming (its init, or
+		# the notifier) ran: another outcome than a failure before it, so that the
 		# sweep bisects into the narrow arming window between the two
 		# instead of stepping over it
 		# (its "armed:" or refusal line; "disarmed" may be the previous
 		# run's rmmod)
-		if [ "$name" = nvidia ] &&
-			ARMLOG=$(echo "$msgs" | grep -E "vgpu_unlock_kp: nvidia [^ ]*: (armed: |.*nothing armed, nothing changed)"); then
+		if ARMLOG=$(echo "$msgs" | grep -E "vgpu_unlock_kp: nvidia [^ ]*: (armed: |.*nothing armed, nothing changed)"); then
 			CLS="$CLS, after the module's arming"
 			[ -n "$ARMLOG_SHOWN" ] || { ARMLOG_SHOWN=1; diag "nvidia allocation $at: $CLS; the module printed: $msgs"; }
 		fi
