@@ -211,7 +211,7 @@ fn_insmod_nv() {
 # back to vmalloc) does not count as a change of outcome.
 sweep() {
 	fn=$1 n=1 step=1 same=0 prev= last=0 runs=0 injected=0 t0=$(date +%s)
-	SITES=
+	SITES= AFTER=
 	while :; do
 		if [ $(($(date +%s) - t0)) -ge "$SWEEP_BUDGET" ]; then
 			SITES="$SITES
@@ -238,6 +238,7 @@ stopped at N=$n after ${SWEEP_BUDGET}s"
 		fi
 		[ "$c" = "$prev" ] || SITES="$SITES
 N=$n: $c"
+		case $c in *"after the module's arming"*) [ -n "$AFTER" ] || AFTER=$n ;; esac
 		[ "$c" = done ] && break
 		if [ "$c" = "$prev" ]; then same=$((same + 1)); else same=0; fi
 		prev=$c last=$n
@@ -250,6 +251,37 @@ N=$n: $c"
 		n=$((n + step))
 	done
 	SWEPT=$n
+	[ "$c" = done ] && tail_walk "$fn" $((${AFTER:-$n} - 1))
+}
+
+# tail_walk FN M: what the arming allocates may be absorbed (kvmalloc
+# falling back to vmalloc) or refused in any order, which the bisection of
+# sweep can step over.  So the allocations from M (just before the first
+# failure seen after the arming, or the last allocation of the insmod when
+# nothing follows the arming) down to the first failure that came before
+# the arming are tried one by one.
+tail_walk() {
+	local fn=$1 m=$2 seen= t1
+	t1=$(date +%s)
+	while [ "$m" -ge 1 ]; do
+		if [ $(($(date +%s) - t1)) -ge "$SWEEP_BUDGET" ]; then
+			SITES="$SITES
+stopped at N=$m after ${SWEEP_BUDGET}s (walked back)"
+			return
+		fi
+		$fn $m
+		runs=$((runs + 1))
+		case $CLS in
+		*"after the module's arming"*|armed) ;;
+		"insmod "*) break ;;	# before the arming: the walk is done
+		esac
+		case $seen in *"|$CLS|"*) ;; *)
+			seen="$seen|$CLS|"
+			SITES="$SITES
+N=$m: $CLS (walked back)" ;;
+		esac
+		m=$((m - 1))
+	done
 }
 
 # sweep_report WHAT CONTEXT WHERE OUTCOMES: a sweep's figures and verdicts
