@@ -205,4 +205,29 @@ struct vukp_vgpu_type {
 	0x2230, \
 }
 
+/*
+ * The one walk of the id map (the module and the shim): NULL for a
+ * vGPU-capable board, which every rewrite leaves alone (*is_board set), and
+ * for an id no range holds; else the range that holds @device.
+ */
+static inline const struct vukp_id_range *
+vukp_id_map_find(unsigned short device, int *is_board)
+{
+	static const struct vukp_id_range map[] = VUKP_ID_MAP_INIT;
+	static const unsigned short boards[] = VUKP_VGPU_BOARDS_INIT;
+	unsigned int i;
+
+	*is_board = 0;
+	for (i = 0; i < sizeof(boards) / sizeof(boards[0]); i++) {
+		if (boards[i] == device) {
+			*is_board = 1;
+			return (const struct vukp_id_range *)0;
+		}
+	}
+	for (i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (device >= map[i].first && device <= map[i].last)
+			return &map[i];
+	return (const struct vukp_id_range *)0;
+}
+
 #endif /* VUKP_CATALOG_H */
