@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The probes on nvidia's interface layer (driver-model.md 3), described by
+ * The probes on nvidia's interface layer (driver-interface.md §3), described by
  * one static table and installed all-or-nothing.  Every handler here runs
  * in atomic context.
  *
