@@ -36,6 +36,10 @@ static struct vukp_extra vukp_extra[VUKP_MAX_EXTRA];
 static unsigned int vukp_nextra;
 
 static struct vukp_target vukp_targets[ARRAY_SIZE(vukp_boards)];
+static_assert(VUKP_CATALOG_MAX_TYPES <= VUKP_MAX_BOARD_TYPES,
+	      "data/vgpu-types.csv: a board with more types than module/catalog.h holds");
+static_assert(sizeof_field(struct vukp_plain, pt) >= VUKP_CATALOG_MAX_PLAIN,
+	      "data/vgpu-types.csv: a type whose names do not fit a record");
 
 static struct vukp_plain vukp_plain[ARRAY_SIZE(vukp_types)];
 

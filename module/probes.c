@@ -27,7 +27,7 @@
 /* One per role of data/nvidia-symbols.csv; the names come from there. */
 enum { VUKP_P_COPY, VUKP_P_MAP, VUKP_P_UNMAP, VUKP_P_ROLES };
 static_assert(VUKP_P_ROLES == VUKP_NUM_PROBES,
-	      "data/nvidia-symbols.csv: a probed role module/probes.c does not handle");
+	      "data/nvidia-symbols.csv lists a probed role not handled here");
 
 static DEFINE_PER_CPU(unsigned long, vukp_hits[VUKP_NUM_PROBES]);
 static unsigned long vukp_missed[VUKP_NUM_PROBES];	/* of the last instance */
