@@ -54,3 +54,4 @@ demo:
 
 include scripts/install.mk
 include scripts/bench.mk
+include scripts/catalog.mk

@@ -1,20 +1,20 @@
 /* SPDX-License-Identifier: GPL-2.0 OR MIT */
 /*
  * NVIDIA RM ABI facts shared by the module, the shim, the mock driver and
- * the mock daemons.  Source: ../shared/reference/abi.md (sections cited).
+ * the mock daemons.  Source: docs/driver-interface.md §7 (sections cited).
  * Only constants and offsets live here; no code.
  */
 #ifndef VUKP_NVABI_H
 #define VUKP_NVABI_H
 
-/* abi.md 1: ioctl requests, _IOWR('F', nr, size) */
+/* driver-interface.md §7.1: ioctl requests, _IOWR('F', nr, size) */
 #define VUKP_NV_IOCTL_MAGIC		0x46
 #define VUKP_NV_ESC_RM_CONTROL		0x2a
 #define VUKP_NV_ESC_IOCTL_XFER_CMD	0xd3
 #define VUKP_NV_RM_CONTROL_REQ		0xc020462aU
 #define VUKP_NV_IOCTL_XFER_REQ		0xc01046d3U
 
-/* abi.md 2: NVOS54_PARAMETERS, 32 bytes */
+/* driver-interface.md §7.2: NVOS54_PARAMETERS, 32 bytes */
 #define VUKP_NVOS54_SIZE		32
 #define VUKP_NVOS54_HCLIENT		0
 #define VUKP_NVOS54_HOBJECT		4
@@ -27,7 +27,7 @@
 /* NV_ESC_IOCTL_XFER_CMD argument: { u32 cmd; u32 size; u64 ptr; } */
 #define VUKP_XFER_SIZE			16
 
-/* abi.md 4: status codes */
+/* driver-interface.md §7.4: status codes */
 #define VUKP_NV_OK			0x00
 #define VUKP_NV_ERR_BUSY_RETRY		0x03
 #define VUKP_NV_ERR_INVALID_ADDRESS	0x1e
@@ -38,7 +38,7 @@
 #define VUKP_NV_ERR_OBJECT_NOT_FOUND	0x57
 #define VUKP_NV_ERR_INSUFFICIENT_RESOURCES 0x1a
 
-/* abi.md 3: control ids */
+/* driver-interface.md §7.3: control ids */
 #define VUKP_CMD_BUS_GET_PCI_INFO		0x20801801U
 #define VUKP_CMD_GET_VIRTUALIZATION_MODE	0x00800289U
 #define VUKP_CMD_VGPU_CONFIG_SET_INFO		0xa0810101U
@@ -52,20 +52,20 @@
 #define VUKP_CMD_GPU_GET_INFOROM_OBJECT_VERSION	0x2080014bU
 #define VUKP_CMD_GET_ZBC_CLEAR_TABLE		0x90960103U
 
-/* abi.md 5.1: PCI info, 16 bytes */
+/* driver-interface.md §7.5.1: PCI info, 16 bytes */
 #define VUKP_PCI_INFO_SIZE		16
 #define VUKP_PCI_INFO_DEVICE_ID		0	/* u32: vendor | device << 16 */
 #define VUKP_PCI_INFO_SUBSYSTEM_ID	4	/* u32: svendor | subsys << 16 */
 #define VUKP_PCI_INFO_REVISION_ID	8
 #define VUKP_PCI_INFO_EXT_DEVICE_ID	12
 
-/* abi.md 5.2: virtualization mode, 4 bytes (<= R550) or 8 bytes (R570+) */
+/* driver-interface.md §7.5.2: virtualization mode, 4 bytes (<= R550) or 8 bytes (R570+) */
 #define VUKP_VIRT_MODE_SIZE_OLD		4
 #define VUKP_VIRT_MODE_SIZE_NEW		8
 #define VUKP_VIRT_MODE_NONE		0
 #define VUKP_VIRT_MODE_HOST		3
 
-/* abi.md 5.3: start data, 1056 bytes */
+/* driver-interface.md §7.5.3: start data, 1056 bytes */
 #define VUKP_START_DATA_SIZE		1056
 #define VUKP_START_DATA_MDEV_UUID	0
 #define VUKP_START_DATA_CONFIG_PARAMS	16
@@ -74,7 +74,7 @@
 #define VUKP_START_DATA_VGPU_ID		1048
 #define VUKP_START_DATA_GPU_PCI_BDF	1052
 
-/* abi.md 5.4: create device, 32 bytes (<= R550) or 40 bytes (R570+) */
+/* driver-interface.md §7.5.4: create device, 32 bytes (<= R550) or 40 bytes (R570+) */
 #define VUKP_CREATE_DEVICE_SIZE_OLD	32
 #define VUKP_CREATE_DEVICE_SIZE_NEW	40
 #define VUKP_CREATE_DEVICE_VGPU_NAME	0
@@ -83,10 +83,10 @@
 #define VUKP_CREATE_DEVICE_VGPU_TYPE_ID	24
 #define VUKP_CREATE_DEVICE_VGPU_ID	28
 
-/* abi.md 5.5 */
+/* driver-interface.md §7.5.5 */
 #define VUKP_MIGRATION_CAP_SIZE		1
 
-/* abi.md 6.1: NVA081 type info params = { u32 vgpuType; pad; info } */
+/* driver-interface.md §7.6.1: NVA081 type info params = { u32 vgpuType; pad; info } */
 #define VUKP_TYPE_INFO_WRAPPER		8
 #define VUKP_A081_SIZE_R535		4960
 #define VUKP_A081_SIZE_R550		5096
@@ -97,13 +97,13 @@
 /* SET_INFO params = { NvBool discard; pad; info; u32 vgpuConfigState; pad } */
 #define VUKP_SET_INFO_SIZE(info)	(8 + (info) + 8)
 
-/* abi.md 6.5: NVA082 host vGPU device type info */
+/* driver-interface.md §7.6.5: NVA082 host vGPU device type info */
 #define VUKP_A082_SIZE_PRE15		1840
 #define VUKP_A082_SIZE_R525		1848
 #define VUKP_A082_SIZE_R580		2328
 
 /*
- * abi.md 6.2-6.4: offsets inside NVA081_CTRL_VGPU_INFO for the fields the
+ * driver-interface.md §7.6.2-7.6.4: offsets inside NVA081_CTRL_VGPU_INFO for the fields the
  * mock fills and the shim may override.  Layouts: 0 = R525/R535 (also the
  * prefix of R550/R570), 1 = R580 19.0, 2 = R580 19.1+.
  */
@@ -111,7 +111,7 @@
 #define VUKP_INFO_VGPU_NAME		4
 
 /*
- * abi.md 6.2-6.5: type-info field offsets inside the info struct (NVA081:
+ * driver-interface.md §7.6.2-7.6.5: type-info field offsets inside the info struct (NVA081:
  * params + VUKP_TYPE_INFO_WRAPPER; NVA082: params + 0), one entry per layout
  * in the order of VUKP_TI_LAYOUT_*.  Added for the shim's profile overrides.
  */
@@ -153,22 +153,7 @@
 #define VUKP_TI_SHORT_GPU_NAME_LEN	64
 #define VUKP_TI_LICENSED_PRODUCT_LEN	128
 
-/* abi.md 5.3/5.4: the mdev UUID is 16 bytes (u32, u16, u16, u8[8]) */
+/* driver-interface.md §7.5.3/7.5.4: the mdev UUID is 16 bytes (u32, u16, u16, u8[8]) */
 #define VUKP_UUID_SIZE			16
-
-/*
- * driver-model.md 6: the 16-byte markers of nvidia's tables, as an
- * initializer of u8 [VUKP_NUM_MARKERS][16]: magic_start (first entry of the
- * other-boards list), then the two known sacrificial magics.
- */
-#define VUKP_NUM_MARKERS		3
-#define VUKP_MARKER_MAGICS {						\
-	{ 0xf3, 0xf5, 0x9e, 0x3d, 0x13, 0x91, 0x75, 0x18,		\
-	  0x6a, 0x7b, 0x55, 0xed, 0xce, 0x5d, 0x84, 0x67 },		\
-	{ 0x46, 0x4f, 0x39, 0x49, 0x74, 0x91, 0xd7, 0x0f,		\
-	  0xbc, 0x65, 0xc2, 0x70, 0xdd, 0xdd, 0x11, 0x54 },		\
-	{ 0x9d, 0x72, 0xd9, 0x06, 0xa6, 0x20, 0xf4, 0x39,		\
-	  0xe1, 0x11, 0x7d, 0x17, 0xb4, 0x53, 0x1d, 0x73 },		\
-}
 
 #endif /* VUKP_NVABI_H */

@@ -13,7 +13,6 @@
 #include "catalog.h"
 #include "vukp_catalog.h"
 
-static const struct vukp_id_range vukp_id_map[] = VUKP_ID_MAP_INIT;
 static const struct vukp_vgpu_type vukp_types[] = VUKP_TYPES_INIT;
 static const unsigned short vukp_boards[] = VUKP_VGPU_BOARDS_INIT;
 
@@ -37,6 +36,10 @@ static struct vukp_extra vukp_extra[VUKP_MAX_EXTRA];
 static unsigned int vukp_nextra;
 
 static struct vukp_target vukp_targets[ARRAY_SIZE(vukp_boards)];
+static_assert(VUKP_CATALOG_MAX_TYPES <= VUKP_MAX_BOARD_TYPES,
+	      "data/vgpu-types.csv: a board with more types than module/catalog.h holds");
+static_assert(sizeof_field(struct vukp_plain, pt) >= VUKP_CATALOG_MAX_PLAIN,
+	      "data/vgpu-types.csv: a type whose names do not fit a record");
 
 static struct vukp_plain vukp_plain[ARRAY_SIZE(vukp_types)];
 
@@ -212,22 +215,18 @@ int vukp_catalog_init(void)
 /* The board a device id is presented as; NULL if none (atomic). */
 const struct vukp_target *vukp_target_for(u16 device, bool *is_board)
 {
+	const struct vukp_id_range *r;
 	unsigned int i;
+	int board;
 
-	*is_board = false;
-	for (i = 0; i < ARRAY_SIZE(vukp_boards); i++) {
-		if (vukp_boards[i] == device) {
-			*is_board = true;
-			return NULL;
-		}
-	}
+	r = vukp_id_map_find(device, &board);
+	*is_board = board;
+	if (board)
+		return NULL;
 	for (i = 0; i < vukp_nextra; i++)
 		if (device >= vukp_extra[i].first && device <= vukp_extra[i].last)
 			return vukp_target_get(vukp_extra[i].target);
-	for (i = 0; i < ARRAY_SIZE(vukp_id_map); i++)
-		if (device >= vukp_id_map[i].first && device <= vukp_id_map[i].last)
-			return vukp_target_get(vukp_id_map[i].target);
-	return NULL;
+	return r ? vukp_target_get(r->target) : NULL;
 }
 
 const char *vukp_type_name(unsigned int type)

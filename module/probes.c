@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The probes on nvidia's interface layer (driver-model.md 3), described by
+ * The probes on nvidia's interface layer (driver-interface.md §3), described by
  * one static table and installed all-or-nothing.  Every handler here runs
  * in atomic context.
  *
@@ -24,7 +24,10 @@
 #include "unlock.h"
 #include "main.h"
 
-enum { VUKP_P_COPY, VUKP_P_MAP, VUKP_P_UNMAP };
+/* One per role of data/nvidia-symbols.csv; the names come from there. */
+enum { VUKP_P_COPY, VUKP_P_MAP, VUKP_P_UNMAP, VUKP_P_ROLES };
+static_assert(VUKP_P_ROLES == VUKP_NUM_PROBES,
+	      "data/nvidia-symbols.csv lists a probed role not handled here");
 
 static DEFINE_PER_CPU(unsigned long, vukp_hits[VUKP_NUM_PROBES]);
 static unsigned long vukp_missed[VUKP_NUM_PROBES];	/* of the last instance */
@@ -117,15 +120,15 @@ struct vukp_probe {
 
 static const struct vukp_probe vukp_probe_tab[VUKP_NUM_PROBES] = {
 	[VUKP_P_COPY] = {
-		.symbol = "os_mem_copy", .pre = vukp_copy_pre,
+		.symbol = VUKP_SYM_COPY, .pre = vukp_copy_pre,
 	},
 	[VUKP_P_MAP] = {
-		.symbol = "os_map_kernel_space", .entry = vukp_map_entry,
+		.symbol = VUKP_SYM_MAP, .entry = vukp_map_entry,
 		.ret = vukp_map_ret, .data_size = sizeof(struct vukp_map_data),
 		.maxactive = 64,
 	},
 	[VUKP_P_UNMAP] = {
-		.symbol = "os_unmap_kernel_space", .pre = vukp_unmap_pre,
+		.symbol = VUKP_SYM_UNMAP, .pre = vukp_unmap_pre,
 	},
 };
 

@@ -8,8 +8,7 @@
 
 #include <linux/types.h>
 #include <linux/module.h>
-
-#define VUKP_NUM_PROBES 3
+#include "vukp_nvidia.h"	/* VUKP_NUM_PROBES, VUKP_SYM_*: data/nvidia-symbols.csv */
 
 struct vukp_probe_stat {
 	const char *symbol;

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Finding nvidia's board lists (driver-model.md 6) in its data ranges.
+ * Finding nvidia's board lists (driver-interface.md §6) in its data ranges.
  *
  * 1. Find every copy of the three marker magics (magic_start and the two
  *    sacrificial magics): one pass over aligned words; a hashed bitmap of

@@ -20,6 +20,8 @@ typedef __u32 u32;
 typedef __u64 u64;
 #endif
 
+#include "vukp_nvidia.h"	/* the marker magics: data/table-markers.csv */
+
 #define VUKP_MAGIC_LEN		16
 #define VUKP_TRIPLET		24	/* {magic *, record *, signature *} */
 #define VUKP_REC_SIG_LEN	32
@@ -38,11 +40,14 @@ enum vukp_list {
 	VUKP_LIST_VGPU = 1,	/* vGPU-capable boards */
 };
 
-/* Which known sacrificial magic (driver-model.md 6) an entry carries. */
+/*
+ * Which marker magic an entry carries (data/table-markers.csv, whose first
+ * row is magic_start: index 0 stands for a board's own entry).
+ */
 enum vukp_kind {
-	VUKP_KIND_BOARD = 0,		/* a board's own entry */
-	VUKP_KIND_SAC_DUALCODER = 1,
-	VUKP_KIND_SAC_PATCHER = 2,
+	VUKP_KIND_BOARD = VUKP_MARKER_MAGIC_START,	/* a board's own entry */
+	VUKP_KIND_SAC_DUALCODER = VUKP_MARKER_SACRIFICIAL_DUALCODER,
+	VUKP_KIND_SAC_PATCHER = VUKP_MARKER_SACRIFICIAL_PATCHER,
 };
 
 /*

@@ -29,7 +29,8 @@ Installs (paths with the defaults):
   $DKMS_SRCDIR/$VUKP_NAME-<version>/        DKMS source tree
   $SHIM_PATH
   $SBINDIR/vgpu-unlock-check, vgpu-unlock-status
-  $DATADIR/gpu-id-map.csv, vgpu-types.csv, board-branches.csv, VERSION
+  $DATADIR/gpu-id-map.csv, vgpu-types.csv, board-branches.csv,
+      nvidia-symbols.csv, table-markers.csv, VERSION
   $SYSCONFDIR/modprobe.d/$VUKP_NAME.conf
   $SYSTEMD_UNITDIR/{nvidia-vgpud,nvidia-vgpu-mgr}.service.d/$VUKP_NAME.conf
   $SYSCONFDIR/vgpu_unlock/config.toml, profile_override.toml   (examples, all commented)
@@ -152,6 +153,8 @@ place "$TOP/scripts/vgpu-unlock-status" "$SBINDIR/vgpu-unlock-status" 0755 file
 place "$TOP/data/gpu-id-map.csv" "$DATADIR/gpu-id-map.csv" 0644 file
 place "$TOP/data/vgpu-types.csv" "$DATADIR/vgpu-types.csv" 0644 file
 place "$TOP/data/board-branches.csv" "$DATADIR/board-branches.csv" 0644 file
+place "$TOP/data/nvidia-symbols.csv" "$DATADIR/nvidia-symbols.csv" 0644 file
+place "$TOP/data/table-markers.csv" "$DATADIR/table-markers.csv" 0644 file
 place "$TOP/VERSION" "$DATADIR/VERSION" 0644 file
 
 # ---- modprobe.d, systemd drop-ins, /etc/vgpu_unlock ----------------------------

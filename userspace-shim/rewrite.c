@@ -13,9 +13,6 @@
 #include "vukp_catalog.h"
 #include "vukp_nvabi.h"
 
-static const struct vukp_id_range vukp_id_map[] = VUKP_ID_MAP_INIT;
-static const unsigned short vukp_boards[] = VUKP_VGPU_BOARDS_INIT;
-
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 static uint32_t rd32(const void *p, size_t off)
@@ -84,19 +81,11 @@ static unsigned int bad_size(struct vukp_rt *rt, uint32_t cmd, uint32_t size,
 	return VUKP_RW_BADSIZE;
 }
 
-static bool is_board(uint16_t dev)
-{
-	size_t i;
-
-	for (i = 0; i < ARRAY_SIZE(vukp_boards); i++)
-		if (vukp_boards[i] == dev)
-			return true;
-	return false;
-}
-
 bool vukp_pci_lookup(const struct vukp_main_cfg *cfg, uint16_t dev, uint16_t sub,
 		     uint16_t *new_dev, uint16_t *new_sub)
 {
+	const struct vukp_id_range *r;
+	int board;
 	size_t i;
 
 	for (i = 0; i < cfg->n_pci; i++) {
@@ -106,17 +95,12 @@ bool vukp_pci_lookup(const struct vukp_main_cfg *cfg, uint16_t dev, uint16_t sub
 			return true;
 		}
 	}
-	if (is_board(dev))
-		return false;
-	for (i = 0; i < ARRAY_SIZE(vukp_id_map); i++) {
-		if (dev >= vukp_id_map[i].first && dev <= vukp_id_map[i].last) {
-			*new_dev = vukp_id_map[i].target;
-			*new_sub = vukp_id_map[i].spoof_subsys ?
-				   vukp_id_map[i].spoof_subsys : sub;
-			return true;
-		}
-	}
-	return false;
+	r = vukp_id_map_find(dev, &board);
+	if (!r)
+		return false;	/* a vGPU board itself, or not in the map */
+	*new_dev = r->target;
+	*new_sub = r->spoof_subsys ? r->spoof_subsys : sub;
+	return true;
 }
 
 static unsigned int rw_pci(void *p, const struct vukp_main_cfg *cfg)

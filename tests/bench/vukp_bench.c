@@ -18,6 +18,7 @@
 #include <linux/sched.h>
 #include "compat.h"
 #include "vukp_nvabi.h"
+#include "vukp_nvidia.h"
 
 static int reps = 1;
 module_param(reps, int, 0444);

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * mock-vgpu-mgr: plays one VM start the way nvidia-vgpu-mgr does
- * (driver-model.md 1): start data, create device, type info,
+ * (driver-interface.md §1): start data, create device, type info,
  * virtualization mode and PCI id checks, vGPU instance initialisation.
  *   mock-vgpu-mgr -g BDF -t TYPE [-u UUID] [-r] [-k]
  * -r registers the type on the GPU first (for kernel-only tests, without

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * mock-vgpud: the daemon-side sequence of nvidia-vgpud (driver-model.md 1-2)
+ * mock-vgpud: the daemon-side sequence of nvidia-vgpud (driver-interface.md §1-2)
  * against /dev/nvidiactl.  For each GPU: PCI info and virtualization mode;
  * when both are acceptable, push the board's vGPU types with SET_INFO and
  * read them back; otherwise fail like the real daemon.

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Mock daemons' RM client: the daemon-side view of driver-model.md 5. */
+/* Mock daemons' RM client: the daemon-side view of driver-interface.md §5. */
 #ifndef NVRM_H
 #define NVRM_H
 #include <stdint.h>

@@ -1,6 +1,7 @@
 #!/bin/bash
 # Host-side tests of the test bed: generated tables (checked with OpenSSL's
-# C API, a second implementation) and the catalogue's single source of truth.
+# C API, a second implementation) and data/, the one source of the catalogue,
+# the probed functions and the marker magics.
 # Prints KTAP and ends with "N passed, M failed".
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -20,7 +21,13 @@ report() { # RC DESC
 make -s -C "$top/tests/mock" tables fuses OUT="$top/build/fuses" >"$out/gen.log" 2>&1
 report $? "table generator runs for every table set" || cat "$out/gen.log"
 
-for set in std layout2 fewslots nosac dconly patcheronly; do
+# Every table set the mock's Makefile generates (a new variant's set is
+# checked without touching this file), except those damaged on purpose in a
+# way the check cannot take: sets DAMAGED-LIST
+sets() { (cd "$top/build/mock-tables" && for s in *; do
+	[ -f "$s/tables.S" ] && case " $1 " in *" $s "*) ;; *) echo "$s" ;; esac
+done); }
+for set in $(sets "nomagicstart ptr-outside no-terminator"); do
 	dir=$top/build/mock-tables/$set
 	if gcc -O1 -no-pie -o "$out/check_tables_$set" "$top/tests/host/check_tables.c" \
 		"$dir/tables.S" -lcrypto 2>"$out/cc_$set.log"; then
@@ -37,10 +44,9 @@ for set in std layout2 fewslots nosac dconly patcheronly; do
 done
 
 # The module's own table search, built for userspace from module/tables.c.
-for set in $(cd "$top/build/mock-tables" && ls); do
+for set in $(sets "nomagicstart ptr-outside huge-blocks"); do
 	dir=$top/build/mock-tables/$set
-	[ -f "$dir/tables.S" ] && grep -q '^vgpu sac' "$dir/tables.txt" || continue
-	case $set in nomagicstart | ptr-outside | huge-blocks) continue ;; esac # damaged on purpose
+	grep -q '^vgpu sac' "$dir/tables.txt" || continue
 	if gcc -O2 -Wall -Wextra -no-pie -I"$top/module" -I"$top/include" \
 		-o "$out/search_tables_$set" "$top/tests/host/search_tables.c" \
 		"$top/module/tables.c" "$dir/tables.S" 2>"$out/search_cc_$set.log"; then
@@ -93,13 +99,40 @@ fi
 grep -qx 'bulk 8' "$top/build/mock-tables/std/tables.txt"
 report $? "the standard mock tables carry 8 MiB of read-only bulk"
 
-sh "$top/scripts/gen-catalog.sh" "$top" | cmp -s - "$top/include/vukp_catalog.h"
-report $? "include/vukp_catalog.h is generated from data/*.csv"
-ref=$top/../shared/reference
-if [ -d "$ref" ]; then
-	cmp -s "$ref/gpu-id-map.csv" "$top/data/gpu-id-map.csv" &&
-		cmp -s "$ref/vgpu-types.csv" "$top/data/vgpu-types.csv"
-	report $? "data/*.csv match ../shared/reference"
+# data/ is the one source of the catalogue, the probed functions and the
+# marker magics: the make rule regenerates the headers (after checking the
+# CSVs against each other) and they must be the committed ones.
+rm -rf "$out/catalog"
+if make -s -C "$top" catalog CATALOG_DIR="$out/catalog" >"$out/catalog.log" 2>&1; then
+	report 0 "make catalog: data/*.csv agree with each other"
+	for h in vukp_catalog.h vukp_nvidia.h; do
+		diff -u "$top/include/$h" "$out/catalog/$h" | sed 's/^/# /'
+		report "${PIPESTATUS[0]}" "include/$h is what make catalog generates from data/*.csv"
+	done
+else
+	sed 's/^/# /' "$out/catalog.log"
+	report 1 "make catalog: data/*.csv agree with each other"
 fi
+
+# The consistency checks catch what they are there for: broken copies of data/.
+bad_data() { # DESC FILE SED-EXPR PATTERN
+	local d=$out/baddata
+	rm -rf "$d" && mkdir -p "$d/data" && cp "$top"/data/*.csv "$d/data/"
+	sed -i "$3" "$d/data/$2"
+	if sh "$top/scripts/gen-catalog.sh" -o "$d/include" "$d" 2>"$d/err"; then
+		report 1 "gen-catalog refuses $1"
+	else
+		grep -q -- "$4" "$d/err" || sed 's/^/# /' "$d/err"
+		grep -q -- "$4" "$d/err"
+		report $? "gen-catalog refuses $1"
+	fi
+}
+bad_data "an id-map target that is no board of vgpu-types.csv" gpu-id-map.csv 's/,0x1b38,Tesla P40,/,0x1b39,Tesla P40,/' 'is not a board'
+bad_data "an id-map board name differing from vgpu-types.csv" gpu-id-map.csv 's/,Tesla M60,/,Tesla M6,/' 'is Tesla M60'
+bad_data "overlapping id ranges" gpu-id-map.csv 's/,0x1725,0x172f,/,0x1725,0x1b10,/' 'overlaps'
+# shellcheck disable=SC2016 # sed's $d (delete the last line)
+bad_data "a stale row count in vgpu-types.csv" vgpu-types.csv '$d' 'says 156 rows'
+bad_data "a probed symbol without a role" nvidia-symbols.csv 's/^os_mem_copy,probed,copy/os_mem_copy,probed,/' 'needs a role'
+bad_data "a marker magic of 15 bytes" table-markers.csv 's/,f3f59e3d139175186a7b55edce5d8467,/,f3f59e3d139175186a7b55edce5d84,/' '32 lower-case'
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]

@@ -2,7 +2,7 @@
 """Generate the mock nvidia's read-only tables and the test GPUs' memory.
 
 Independent of the code under test: records are encrypted and signed with
-Python's `cryptography` (OpenSSL), following driver-model.md section 6.
+Python's `cryptography` (OpenSSL), following driver-interface.md §6.
 
 The lists look like the real ones ("Measured on a real NVIDIA blob"):
   other-boards list  the magic_start entry first, then hundreds of boards
@@ -69,7 +69,7 @@ ABSENT_OTHER = [
 SAC_BOARDS = {"sac-dualcoder": (0x2235, "NVIDIA A40"),
               "sac-patcher": (0x20b7, "NVIDIA A30")}
 
-# Block counts of the real R535 vGPU-capable list (driver-model.md 6).
+# Block counts of the real R535 vGPU-capable list (driver-interface.md §6).
 VGPU_BLOCKS = {2: 183, 3: 1144, 4: 243, 5: 119, 6: 278, 7: 134}
 OTHER_BLOCKS = {2: 60, 3: 30, 4: 10}
 REAL_OTHER, REAL_VGPU_BOARDS, REAL_VGPU_ENTRIES = 1047, 179, 2101

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Type-info layouts as the mock driver and the mock daemons see them,
- * written from abi.md sections 6.2-6.5 independently of the shim's tables
+ * written from docs/driver-interface.md §7.6.2-7.6.5 independently of the shim's tables
  * (so that a shim layout bug shows up as a test failure).
  */
 #ifndef MOCK_LAYOUT_H
@@ -18,22 +18,22 @@ struct mock_info_layout {
 	unsigned int profile_size;	/* 0 = absent (A082) */
 };
 
-/* NVA081 info, R525/R535 (abi.md 6.2) */
+/* NVA081 info, R525/R535 (driver-interface.md §7.6.2) */
 #define MOCK_A081_R535 { 4952, 4, 32, 36, 32, 68, 196, \
 	324, 328, 332, 336, 340, 344, 348, 352, 356, 360, \
 	368, 376, 392, 416, 408, 424, 432, 440, 444, 508, 636, 700, 384 }
 
-/* NVA081 info, R580 19.1+ (abi.md 6.4) */
+/* NVA081 info, R580 19.1+ (driver-interface.md §7.6.4) */
 #define MOCK_A081_R580 { 5424, 4, 64, 68, 64, 132, 260, \
 	388, 392, 396, 400, 404, 408, 412, 416, 420, 424, \
 	432, 440, 456, 480, 472, 488, 496, 504, 510, 574, 702, 766, 448 }
 
-/* NVA082 host vGPU device type info, V525 (abi.md 6.5): whole params */
+/* NVA082 host vGPU device type info, V525 (driver-interface.md §7.6.5): whole params */
 #define MOCK_A082_R535 { 1848, 4, 32, 36, 32, 68, 196, \
 	324, 328, 332, 336, 340, 344, 348, 352, 356, 360, \
 	368, 376, 384, 392, 400, 408, 416, 424, 428, 492, 620, 684, 0 }
 
-/* NVA082, V580 (abi.md 6.5) */
+/* NVA082, V580 (driver-interface.md §7.6.5) */
 #define MOCK_A082_R580 { 2328, 4, 64, 68, 64, 132, 260, \
 	388, 392, 396, 400, 404, 408, 412, 416, 420, 424, \
 	432, 440, 448, 456, 464, 472, 480, 488, 492, 556, 684, 748, 0 }
@@ -60,7 +60,7 @@ struct mock_info_layout {
 #define MOCK_CLIENT		0xc1d00001
 
 /* NOTIFY_START params: { u8 mdevUuid[16]; u8 vmUuid[16]; u8 vmName[128];
- * u32 returnStatus; } (abi.md 3) */
+ * u32 returnStatus; } (driver-interface.md §7.3) */
 #define MOCK_NOTIFY_START_SIZE	164
 #define MOCK_ZBC_PARAMS_SIZE	48
 #define MOCK_A082_0104_SIZE	4

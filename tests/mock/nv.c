@@ -588,7 +588,7 @@ static int mock_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		kfree(gpu);
 		return -ENODEV;
 	}
-	/* Probe maps one page of BAR0 and unmaps it (driver-model.md 4). */
+	/* Probe maps one page of BAR0 and unmaps it (driver-interface.md §4). */
 	regs = os_map_kernel_space(gpu->bar0, min_t(u64, gpu->bar0_len,
 						    PAGE_SIZE), 1);
 	if (regs)

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Interface layer of the mock nvidia: os_* functions with the real names
- * and prototypes (driver-model.md section 3), out of line and global.
+ * and prototypes (driver-interface.md §3), out of line and global.
  * MOCK_OMIT_<NAME> builds a driver that lacks one of them (the function
  * then exists only under another, static name), to test refusal.
  */

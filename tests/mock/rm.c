@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The "resource manager" of the mock nvidia: rm_ioctl, the RM control
- * path (driver-model.md section 5) and vGPU instance initialisation with
+ * path (driver-interface.md §5) and vGPU instance initialisation with
  * the kernel-side checks (sections 2 and 6).  Built without ftrace entry
  * points, like NVIDIA's prebuilt blob (see Kbuild).
  *
@@ -121,7 +121,7 @@ static const u8 *mock_ptr(const u8 *triplet, int i)
 	return (const u8 *)(uintptr_t)get_unaligned((const u64 *)(triplet + 8 * i));
 }
 
-/* Real lists hold records of 2 to 7 blocks (driver-model.md 6); the
+/* Real lists hold records of 2 to 7 blocks (driver-interface.md §6); the
  * module builds 1 to 4: accept 1..MOCK_MAX_BLOCKS like the driver would. */
 #define MOCK_MAX_BLOCKS 7
 

@@ -1,6 +1,6 @@
 #!/bin/sh
 # The mock nvidia itself, with no unlock: each of the four checks of
-# driver-model.md section 2 fails for both consumer GPUs and passes for the
+# driver-interface.md §2 fails for both consumer GPUs and passes for the
 # native P40; control-path semantics of section 5.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/mocklib.sh"

@@ -28,14 +28,19 @@ refused() { # VARIANT PATTERN
 	nv_unload
 }
 
+# nvidia's functions by use, from the one list (docs/driver-interface.md §3)
+syms() { grep -v '^#' "$VUKP_DATA/nvidia-symbols.csv" | awk -F, -v u="$1" 'NR > 1 && $2 == u { print $1 }'; }
+PROBED=$(syms probed)
+[ -n "$PROBED" ] || fail "probed functions listed in $VUKP_DATA/nvidia-symbols.csv" "none"
+
 refused nosac "sacrificial"
 refused nomagicstart "not a vGPU|no vGPU host tables|magic_start"
-for sym in os_mem_copy os_map_kernel_space os_unmap_kernel_space; do
+for sym in $PROBED; do
 	refused omit-$sym "$sym"
 done
 
-# Symbols of section 3 the module does not probe: their absence is harmless.
-for sym in rm_ioctl nvidia_unlocked_ioctl os_memcpy_to_user os_memcpy_from_user; do
+# Functions the module does not probe: their absence is harmless.
+for sym in $(syms info); do
 	nv_load omit-$sym || continue
 	s=$(nv_checksum)
 	kp_load || { nv_unload; continue; }
@@ -56,6 +61,8 @@ expect_start "late refused driver: 1080 Ti still refused" 0x56 $GPU_1080 "GRID P
 nv_unload
 nv_load default || finish
 expect_start "the next, complete driver is armed: 1080 Ti unlocked" 0x0 $GPU_1080 "GRID P40-1Q" -r -k
+expect_eq "the module probes exactly the functions data/nvidia-symbols.csv lists" \
+	"$(echo "$PROBED" | sort)" "$(sed -n 's/^probe \([^ ]*\) .*/\1/p' $KP_STATUS | sort)"
 kp_unload
 nv_unload
 

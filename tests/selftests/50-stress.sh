@@ -30,7 +30,7 @@ for arg in $(cat /proc/cmdline); do
 done
 # leave 30 s of the script's time limit for the checks afterwards
 [ "$secs" -le $((VUKP_TIMEOUT - 30)) ] || secs=$((VUKP_TIMEOUT - 30))
-BAD='BUG:|WARNING:|Oops|KASAN|suspicious RCU|circular locking|sleeping function|possible recursive locking|inconsistent lock state|general protection|Kernel panic|Call Trace|RM calls still in flight'
+. "$(dirname "$0")/kreport.sh"
 keep=	# -M in vukp.stress_opts: vgpu_unlock_kp stays loaded
 case " $opts " in *" -M "*) keep=1 ;; esac
 nv_load default || finish
@@ -56,7 +56,7 @@ fi
 unlocked=$(echo "$out" | sed -n 's/.*consumer starts \([0-9]*\) unlocked.*/\1/p')
 [ "${unlocked:-0}" -gt 0 ] && ok "consumer GPUs were unlocked during the stress ($unlocked starts)" ||
 	fail "consumer GPUs were unlocked during the stress" "$out"
-reports=$(dmesg_since_mark | grep -E "$BAD")
+reports=$(dmesg_since_mark | grep -E "$KREPORT_ANY")
 expect_eq "no kernel report during the stress" "" "$reports"
 
 # Afterwards: nvidia loaded, vgpu_unlock_kp not; the tables as loaded.

@@ -19,11 +19,10 @@
 FAULT=/proc/driver/nvidia-mock/fault
 FAILNTH=$VUKP_BIN/vukp-failnth
 KP_KO=$VUKP_KO/vgpu_unlock_kp.ko
-REPORT='BUG:|WARNING:|Oops|KASAN|suspicious RCU|circular locking|sleeping function|possible recursive locking|inconsistent lock state|general protection|Kernel panic'
-BAD="$REPORT|Call Trace"
+. "$(dirname "$0")/kreport.sh"
 
 kernel_clean() { # DESC: no kernel report since the last dmesg_mark
-	expect_eq "$1: no kernel report" "" "$(dmesg_since_mark | grep -E "$BAD")"
+	expect_eq "$1: no kernel report" "" "$(dmesg_since_mark | grep -E "$KREPORT_ANY")"
 }
 tables_field() { sed -n "s/^tables.* $1=\([0-9]*\).*/\1/p" $KP_STATUS; }
 nv_state() { sed -n 's/^nvidia state=\([a-z]*\).*/\1/p' $KP_STATUS; }
@@ -154,7 +153,7 @@ fn_run() { # NAME KO N
 	local name=$1 ko=$2 at=$3 out msgs r st
 	out=$("$FAILNTH" "$at" "$ko")
 	msgs=$(dmesg -c)
-	r=$(echo "$msgs" | grep -E "$REPORT")
+	r=$(echo "$msgs" | grep -E "$KREPORT")
 	[ -z "$r" ] || fail "insmod $name, allocation $at failed: no kernel report" "$r"
 	case $out in
 	rc=0*)

@@ -3,7 +3,7 @@
  * Host unit tests of the shim's logic (linked against the static library
  * or, for the sanitizer run, against the sources).  KTAP output; exit 0
  * iff every case passed.  Offsets in the checks are literal numbers from
- * abi.md, not the header macros, so a typo in the header is caught.
+ * driver-interface.md §7, not the header macros, so a typo in the header is caught.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -536,7 +536,7 @@ struct ti_case {
 	uint32_t cmd, size;
 	unsigned int info;	/* info offset in params */
 	unsigned int name_len;
-	/* literal offsets from abi.md (inside info) */
+	/* literal offsets from driver-interface.md §7.6 (inside info) */
 	unsigned int o_maxinst, o_fb, o_mappable, o_fbres, o_bar1, o_frl,
 		     o_adapter, o_adapter_w, o_short, o_lic, o_license, o_class;
 };
