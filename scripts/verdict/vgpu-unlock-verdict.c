@@ -372,7 +372,7 @@ int main(int argc, char **argv)
 	struct image im = { 0 };
 	struct vukp_found f = { 0 };
 	struct buf file;
-	int json = 0, found, is_ko;
+	int json = 0, found, is_ko, branch, gates;
 	unsigned long scanned = 0;
 	const char *nosym;
 	char symwhy[128];
@@ -421,6 +421,8 @@ int main(int argc, char **argv)
 	if (!ndev)
 		ndev = host_gpus(sysfs, dev, bdf);
 	sac = f.nsac[VUKP_KIND_SAC_DUALCODER] + f.nsac[VUKP_KIND_SAC_PATCHER];
+	branch = atoi(im.version);
+	gates = branch >= 550;
 	board_entries = f.nvgpu - sac;
 
 	if (json) {
@@ -428,10 +430,12 @@ int main(int argc, char **argv)
 		       im.version, found ? "true" : "false");
 		if (!found)
 			printf(",\"why\":\"%s\"", why);
-		printf(",\"other_boards\":%u,\"vgpu_entries\":%u,\"sacrificial\":%u,\"sacrificial_dualcoder\":%u,\"sacrificial_patcher\":%u,\"borrowable\":%u,\"decoys\":%u,\"searched_kib\":%lu,\"truncated\":%s,\"gpus\":[",
+		printf(",\"other_boards\":%u,\"vgpu_entries\":%u,\"sacrificial\":%u,\"sacrificial_dualcoder\":%u,\"sacrificial_patcher\":%u,\"borrowable\":%u,\"decoys\":%u,\"searched_kib\":%lu,\"truncated\":%s",
 		       f.nother, f.nvgpu, sac, f.nsac[VUKP_KIND_SAC_DUALCODER],
 		       f.nsac[VUKP_KIND_SAC_PATCHER], board_entries, f.decoys,
 		       scanned >> 10, f.truncated ? "true" : "false");
+		printf(",\"branch\":%d,\"further_gates\":%s,\"gpus\":[", branch,
+		       gates ? "true" : "false");
 	} else {
 		printf("file: %s\ndriver version: %s\n", path, im.version);
 		if (!is_ko)
@@ -449,6 +453,9 @@ int main(int argc, char **argv)
 			       f.decoys, f.truncated ? " (search bound reached)" : "",
 			       scanned >> 10);
 		}
+		if (gates)
+			printf("note: branch R%d: further gates this project does not touch may stop an unlock (RM's device-id whitelist, the configuration signature, nvidia-vgpud's refusal list, licensing/Xid 43): docs/compatibility.md, \"Further gates per driver branch\"\n",
+			       branch);
 	}
 	for (i = 0; i < ndev; i++) {
 		const struct vukp_id_range *t = target_for(dev[i]);
