@@ -134,8 +134,6 @@ static void vukp_lock_give(unsigned long flags, u64 t0)
 /* One pointer-sized store through the writable alias. */
 static void vukp_store(u8 *p, u64 v)
 {
-	if (vukp_dry)
-		return;
 	if (IS_ALIGNED((unsigned long)p, sizeof(u64)))
 		WRITE_ONCE(*(u64 *)p, v);
 	else
@@ -151,10 +149,12 @@ static void vukp_slot_release(unsigned int i)
 
 	if (s->owner < 0)
 		return;
-	vukp_store(s->alias, orig[0]);
-	smp_wmb();	/* the entry is dead before its record is taken away */
-	vukp_store(s->alias + 8, orig[1]);
-	vukp_store(s->alias + 16, orig[2]);
+	if (!vukp_dry) {	/* dry run: no alias, nothing was stored */
+		vukp_store(s->alias, orig[0]);
+		smp_wmb();	/* the entry is dead before its record is taken away */
+		vukp_store(s->alias + 8, orig[1]);
+		vukp_store(s->alias + 16, orig[2]);
+	}
 	m = &vukp_models[s->owner];
 	m->where[s->rank] = -1;
 	m->held--;
@@ -177,11 +177,13 @@ static void vukp_slot_install(unsigned int i, int model, unsigned int rank)
 		vukp_record_seal(&m->aes, m->key, pl->pt, pl->nblocks, rec, sig);
 		m->built |= BIT_ULL(rank);
 	}
-	m->pointed |= !vukp_dry;
-	vukp_store(s->alias + 8, (unsigned long)rec);
-	vukp_store(s->alias + 16, (unsigned long)sig);
-	smp_wmb();	/* record and signature in place before the magic */
-	vukp_store(s->alias, (unsigned long)m->recs->magic);
+	if (!vukp_dry) {	/* dry run: the bookkeeping only */
+		m->pointed = true;
+		vukp_store(s->alias + 8, (unsigned long)rec);
+		vukp_store(s->alias + 16, (unsigned long)sig);
+		smp_wmb();	/* record and signature in place before the magic */
+		vukp_store(s->alias, (unsigned long)m->recs->magic);
+	}
 	s->owner = model;
 	s->rank = rank;
 	m->where[rank] = i;
