@@ -364,6 +364,21 @@ static unsigned int host_gpus(const char *sysfs, unsigned int *dev, char bdf[][1
 	return n;
 }
 
+/* @s as a JSON string: quotes, backslashes and control characters escaped */
+static void json_str(const char *s)
+{
+	putchar('"');
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			printf("\\%c", *s);
+		else if ((unsigned char)*s < 0x20)
+			printf("\\u%04x", *s);
+		else
+			putchar(*s);
+	}
+	putchar('"');
+}
+
 int main(int argc, char **argv)
 {
 	const char *sysfs = "/sys/bus/pci/devices", *path = NULL, *why = NULL;
@@ -426,10 +441,14 @@ int main(int argc, char **argv)
 	board_entries = f.nvgpu - sac;
 
 	if (json) {
-		printf("{\"file\":\"%s\",\"version\":\"%s\",\"arms\":%s", path,
-		       im.version, found ? "true" : "false");
-		if (!found)
-			printf(",\"why\":\"%s\"", why);
+		printf("{\"file\":");
+		json_str(path);
+		printf(",\"version\":\"%s\",\"arms\":%s", im.version,
+		       found ? "true" : "false");
+		if (!found) {
+			printf(",\"why\":");
+			json_str(why);
+		}
 		printf(",\"other_boards\":%u,\"vgpu_entries\":%u,\"sacrificial\":%u,\"sacrificial_dualcoder\":%u,\"sacrificial_patcher\":%u,\"borrowable\":%u,\"decoys\":%u,\"searched_kib\":%lu,\"truncated\":%s",
 		       f.nother, f.nvgpu, sac, f.nsac[VUKP_KIND_SAC_DUALCODER],
 		       f.nsac[VUKP_KIND_SAC_PATCHER], board_entries, f.decoys,
