@@ -8,7 +8,8 @@ all:
 #                                    (whole suite or essential subset per kernel: tests/qemu/kernels.sh)
 # make check TESTS=00-harness KERNELS=6.1   one guest script (glob, comma list) on one kernel
 # make check-extended                what does not fit in make check: the whole suite on 6.12
-#                                    and on the 6.1 debug kernel
+#                                    and on the 6.1 debug kernel; the offline verdict on real
+#                                    NVIDIA drivers from Debian (downloaded, tests/host/real-drivers.sh)
 # Ends with one line "N passed, M failed"; exit status 0 iff M is 0.
 TESTS ?=
 KERNELS ?=
@@ -44,6 +45,7 @@ check-qemu:
 
 check-extended:
 	@tests/qemu/deps.sh
+	@tests/host/real-drivers.sh; [ $$? != 1 ]
 	@tests/qemu/check.sh --kernels "$(or $(KERNELS),6.12 debug-6.1)" --tests "$(or $(TESTS),*)"
 
 debug-kernel:

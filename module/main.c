@@ -94,8 +94,10 @@ static void vukp_arm(struct module *nv)
 	vukp_armed = true;
 	vukp_nv.state = VUKP_NV_ARMED;
 	vukp_unlock_stats(&st);
-	pr_info("nvidia %s: armed: %u other boards, %u vGPU-capable entries, %u sacrificial (%u+%u), %u usable with borrow=%d, %u decoys; searched %lu KiB in %llu us\n",
-		vukp_nv.version, st.nother, st.nvgpu,
+	pr_info("nvidia %s: armed%s: %u other boards, %u vGPU-capable entries, %u sacrificial (%u+%u), %u usable with borrow=%d, %u decoys; searched %lu KiB in %llu us\n",
+		vukp_nv.version,
+		st.dry ? " for a dry run (nothing is written into nvidia's memory)" : "",
+		st.nother, st.nvgpu,
 		st.nsac[VUKP_KIND_SAC_DUALCODER] + st.nsac[VUKP_KIND_SAC_PATCHER],
 		st.nsac[VUKP_KIND_SAC_DUALCODER], st.nsac[VUKP_KIND_SAC_PATCHER],
 		st.usable, st.borrow, st.decoys, st.scanned >> 10,
@@ -107,11 +109,13 @@ static void vukp_disarm(bool going)
 {
 	struct vukp_unlock_stats st;
 	unsigned long parked;
+	bool dry;
 
 	lockdep_assert_held(&vukp_mutex);
 	if (vukp_armed) {
 		vukp_unlock_stats(&st);
 		parked = st.parked;
+		dry = st.dry;
 		vukp_unlock_disarm(going);
 		vukp_probes_unregister();
 		vukp_gpus_exit();
@@ -120,8 +124,8 @@ static void vukp_disarm(bool going)
 		if (st.parked != parked)
 			pr_info("nvidia %s: kept %lu bytes of records it may still be reading (freed at reboot)\n",
 				vukp_nv.version, st.parked - parked);
-		pr_info("nvidia %s: disarmed, tables restored\n",
-			vukp_nv.version);
+		pr_info("nvidia %s: disarmed, %s\n", vukp_nv.version,
+			dry ? "dry run: nothing was written" : "tables restored");
 	}
 	vukp_nv_mod = NULL;
 	vukp_nv.state = VUKP_NV_ABSENT;

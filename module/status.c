@@ -28,7 +28,8 @@ static const char * const vukp_kind_str[] = {
 	[VUKP_KIND_SAC_PATCHER] = "sacrificial",
 };
 
-static void vukp_show_gpu(struct seq_file *sf, const struct vukp_gpu_view *v)
+static void vukp_show_gpu(struct seq_file *sf, const struct vukp_gpu_view *v,
+			  bool dry)
 {
 	unsigned int r, ntypes = v->target ? v->target->ntypes : 0;
 	bool first = true;
@@ -38,6 +39,8 @@ static void vukp_show_gpu(struct seq_file *sf, const struct vukp_gpu_view *v)
 		   v->state < ARRAY_SIZE(vukp_state_str) ?
 		   vukp_state_str[v->state] : "?",
 		   v->has_model ? "yes" : "no", v->key_ok ? "yes" : "no");
+	if (v->has_model)
+		seq_printf(sf, " magic_fp=%08x", v->fp);
 	if (v->key_ok)
 		seq_printf(sf, " device=0x%04x", v->device);
 	if (v->native || v->board_left)
@@ -51,7 +54,7 @@ static void vukp_show_gpu(struct seq_file *sf, const struct vukp_gpu_view *v)
 		   vukp_err_str(v->err));
 	if (!v->ranks || !v->target)
 		return;
-	seq_puts(sf, "  installed:");
+	seq_puts(sf, dry ? "  would install:" : "  installed:");
 	for (r = 0; r < ntypes && r < 64; r++) {
 		if (!(v->ranks & BIT_ULL(r)))
 			continue;
@@ -74,12 +77,12 @@ static void vukp_show_tables(struct seq_file *sf,
 	unsigned int dc = st->nsac[VUKP_KIND_SAC_DUALCODER];
 	unsigned int pa = st->nsac[VUKP_KIND_SAC_PATCHER];
 
-	seq_printf(sf, "tables other_boards=%u vgpu_entries=%u slots=%u slots_cls0=%u slots_cls1=%u borrow=%d usable=%u reserved=%u slots_used=%u borrowed=%u decoys=%u searched_kib=%lu search_us=%llu%s\n",
+	seq_printf(sf, "tables other_boards=%u vgpu_entries=%u slots=%u slots_cls0=%u slots_cls1=%u borrow=%d usable=%u reserved=%u slots_used=%u borrowed=%u decoys=%u searched_kib=%lu search_us=%llu%s dry_run=%d\n",
 		   st->nother, st->nvgpu, dc + pa, dc, pa, st->borrow,
 		   st->usable, st->reserved, st->used, st->borrowed,
 		   st->decoys, st->scanned >> 10,
 		   div_u64(st->scan_ns, NSEC_PER_USEC),
-		   st->truncated ? " truncated=1" : "");
+		   st->truncated ? " truncated=1" : "", st->dry);
 	seq_printf(sf, "patch count=%u", st->patches);
 	vukp_show_us(sf, "last_us", st->patch_last_ns);
 	vukp_show_us(sf, "max_us", st->patch_max_ns);
@@ -150,7 +153,7 @@ static int vukp_status_show(struct seq_file *sf, void *v)
 			   ps[i].enabled ? "yes" : "no");
 	for (i = 0; i < VUKP_MAX_GPUS; i++)
 		if (vukp_unlock_gpu_view(i, gv))
-			vukp_show_gpu(sf, gv);
+			vukp_show_gpu(sf, gv, st.dry);
 	vukp_show_used(sf, used, nused);
 	vukp_arming_unlock();
 	ret = 0;

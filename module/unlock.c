@@ -22,6 +22,7 @@
  *
  * Everything marked atomic runs in the os_mem_copy probe under vukp_lock.
  */
+#include <linux/jhash.h>
 #include <linux/kernel.h>
 #include <linux/kmemleak.h>
 #include <linux/moduleparam.h>
@@ -44,6 +45,11 @@ static bool records_vmalloc;
 module_param(records_vmalloc, bool, 0444);
 MODULE_PARM_DESC(records_vmalloc,
 		 "testing: allocate the record stores with vmalloc (default 0: kmalloc)");
+
+static bool dry_run;
+module_param(dry_run, bool, 0444);
+MODULE_PARM_DESC(dry_run,
+		 "identify the GPUs, verify their keys and build the records, but write nothing into nvidia's memory (default 0); to switch: rmmod, then modprobe without it");
 
 #define VUKP_KEY_TRIES		64	/* candidates tried after one magic */
 
@@ -99,6 +105,7 @@ static void *vukp_alias_base;
 static struct vukp_model vukp_models[VUKP_MAX_MODELS];
 static struct vukp_prog vukp_progs[VUKP_MAX_GPUS];
 static bool vukp_armed, vukp_stopping, vukp_borrow;
+static bool vukp_dry;		/* dry_run when armed: no store into nvidia */
 static u64 vukp_scan_ns;
 static unsigned int vukp_patches;
 static u64 vukp_patch_last, vukp_patch_max, vukp_patch_sum;
@@ -142,10 +149,12 @@ static void vukp_slot_release(unsigned int i)
 
 	if (s->owner < 0)
 		return;
-	vukp_store(s->alias, orig[0]);
-	smp_wmb();	/* the entry is dead before its record is taken away */
-	vukp_store(s->alias + 8, orig[1]);
-	vukp_store(s->alias + 16, orig[2]);
+	if (!vukp_dry) {	/* dry run: no alias, nothing was stored */
+		vukp_store(s->alias, orig[0]);
+		smp_wmb();	/* the entry is dead before its record is taken away */
+		vukp_store(s->alias + 8, orig[1]);
+		vukp_store(s->alias + 16, orig[2]);
+	}
 	m = &vukp_models[s->owner];
 	m->where[s->rank] = -1;
 	m->held--;
@@ -168,11 +177,13 @@ static void vukp_slot_install(unsigned int i, int model, unsigned int rank)
 		vukp_record_seal(&m->aes, m->key, pl->pt, pl->nblocks, rec, sig);
 		m->built |= BIT_ULL(rank);
 	}
-	m->pointed = true;
-	vukp_store(s->alias + 8, (unsigned long)rec);
-	vukp_store(s->alias + 16, (unsigned long)sig);
-	smp_wmb();	/* record and signature in place before the magic */
-	vukp_store(s->alias, (unsigned long)m->recs->magic);
+	if (!vukp_dry) {	/* dry run: the bookkeeping only */
+		m->pointed = true;
+		vukp_store(s->alias + 8, (unsigned long)rec);
+		vukp_store(s->alias + 16, (unsigned long)sig);
+		smp_wmb();	/* record and signature in place before the magic */
+		vukp_store(s->alias, (unsigned long)m->recs->magic);
+	}
 	s->owner = model;
 	s->rank = rank;
 	m->where[rank] = i;
@@ -182,6 +193,12 @@ static void vukp_slot_install(unsigned int i, int model, unsigned int rank)
 static bool vukp_slot_usable(const struct vukp_slot *s)
 {
 	return !s->reserved && (s->kind != VUKP_KIND_BOARD || vukp_borrow);
+}
+
+/* A short fingerprint of a magic for the log and the status, never the magic. */
+static u32 vukp_magic_fp(const u8 *magic)
+{
+	return jhash(magic, VUKP_MAGIC_LEN, 0x76756b70);
 }
 
 /* ---- models and the allotment (atomic, vukp_lock held) ---- */
@@ -356,7 +373,7 @@ static unsigned int vukp_restore_all(void)
 
 	for (i = 0; i < vukp_tab.nvgpu; i++)
 		vukp_slot_release(i);
-	for (i = 0; i < vukp_tab.nvgpu; i++)
+	for (i = 0; !vukp_dry && i < vukp_tab.nvgpu; i++)
 		for (k = 0; k < 3; k++)
 			if (get_unaligned((u64 *)(vukp_slots[i].alias + 8 * k)) !=
 			    vukp_tab.vgpu[i].ptr[k]) {
@@ -495,6 +512,20 @@ static void vukp_on_key(int gi, const u8 *val, u64 t0)
 		vukp_patch_max = max(vukp_patch_max, ns);
 		vukp_patch_sum += ns;
 	}
+	if (!own)
+		return;
+	if (m->target)
+		pr_info_ratelimited("GPU %d (magic %08x): key verified, device 0x%04x presented as %s: %s %u of %u types\n",
+				    gi, vukp_magic_fp(m->magic), m->device,
+				    m->target->name,
+				    vukp_dry ? "dry run, would install" :
+				    "installed", m->held,
+				    vukp_model_buildable(m));
+	else
+		pr_info_ratelimited("GPU %d (magic %08x): key verified, device 0x%04x: %s\n",
+				    gi, vukp_magic_fp(m->magic), m->device,
+				    m->board_left ? "a vGPU board itself, left alone" :
+				    vukp_err_str(m->err));
 	return;
 fail:
 	p->key_rejects++;
@@ -670,7 +701,7 @@ int vukp_unlock_arm(const struct module *nv, const char **why)
 		if (!vukp_models[i].recs)
 			goto err;
 	}
-	ret = vukp_make_alias();
+	ret = dry_run ? 0 : vukp_make_alias();
 	if (ret) {
 		*why = "cannot map the list's pages writable";
 		goto err;
@@ -685,6 +716,7 @@ int vukp_unlock_arm(const struct module *nv, const char **why)
 	vukp_patch_sum = 0;
 	vukp_irqoff_max = 0;
 	vukp_borrow = borrow;
+	vukp_dry = dry_run;
 	vukp_stopping = false;
 	vukp_armed = true;
 	raw_spin_unlock_irqrestore(&vukp_lock, flags);
@@ -783,6 +815,7 @@ bool vukp_unlock_gpu_view(int gi, struct vukp_gpu_view *v)
 			const struct vukp_model *m = &vukp_models[p->model];
 
 			v->has_model = true;
+			v->fp = vukp_magic_fp(m->magic);
 			v->key_ok = m->key_ok;
 			v->native = m->native;
 			v->board_left = m->board_left;
@@ -845,6 +878,7 @@ void vukp_unlock_stats(struct vukp_unlock_stats *st)
 		st->scanned = vukp_tab.scanned;
 		st->scan_ns = vukp_scan_ns;
 		st->borrow = vukp_borrow;
+		st->dry = vukp_dry;
 		st->patches = vukp_patches;
 		st->patch_last_ns = vukp_patch_last;
 		st->patch_max_ns = vukp_patch_max;

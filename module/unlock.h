@@ -35,6 +35,7 @@ struct vukp_gpu_view {
 	struct vukp_gpu_info info;
 	u8 state;		/* enum vukp_gpu_state */
 	bool has_model, key_ok, native, board_left;
+	u32 fp;			/* fingerprint of the magic, not the magic */
 	u16 device;
 	const struct vukp_target *target;
 	unsigned int installed;	/* of target->ntypes */
@@ -57,6 +58,7 @@ struct vukp_unlock_stats {
 	unsigned int usable, reserved, used, borrowed;
 	unsigned int decoys;
 	bool borrow, truncated;
+	bool dry;				/* dry_run: nothing stored */
 	unsigned long scanned;
 	u64 scan_ns;
 	unsigned int patches;			/* key read -> types installed */

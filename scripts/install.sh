@@ -23,12 +23,13 @@ stage the files for a package (then DKMS, systemctl and modprobe are not run).
 
 Environment: DESTDIR, PREFIX (/usr/local), LIBDIR, SBINDIR, DATADIR,
 SYSCONFDIR (/etc), SYSTEMD_UNITDIR, SHIM_SRC (the built shim,
-default userspace-shim/libvgpu_unlock_shim.so: build it with make -C userspace-shim).
+default userspace-shim/libvgpu_unlock_shim.so: build it with make -C userspace-shim),
+VERDICT_SRC (the offline verdict tool, default build/verdict/vgpu-unlock-verdict: built if absent).
 
 Installs (paths with the defaults):
   $DKMS_SRCDIR/$VUKP_NAME-<version>/        DKMS source tree
   $SHIM_PATH
-  $SBINDIR/vgpu-unlock-check, vgpu-unlock-status
+  $SBINDIR/vgpu-unlock-check, vgpu-unlock-status, vgpu-unlock-report, vgpu-unlock-verdict
   $DATADIR/gpu-id-map.csv, vgpu-types.csv, board-branches.csv,
       nvidia-symbols.csv, table-markers.csv, VERSION
   $SYSCONFDIR/modprobe.d/$VUKP_NAME.conf
@@ -55,6 +56,9 @@ done
 VERSION=$(cat "$TOP/VERSION")
 SHIM_SRC=${SHIM_SRC:-$TOP/userspace-shim/libvgpu_unlock_shim.so}
 [ -f "$SHIM_SRC" ] || die "$SHIM_SRC not found: build it first (make -C userspace-shim)"
+VERDICT_SRC=${VERDICT_SRC:-$TOP/build/verdict/vgpu-unlock-verdict}
+[ -f "$VERDICT_SRC" ] || make -s -C "$TOP/scripts/verdict" OUT="$(dirname "$VERDICT_SRC")" ||
+	die "$VERDICT_SRC not found and cannot be built (make -C scripts/verdict)"
 if live && [ "$(id -u)" != 0 ]; then
 	die "run as root (or set DESTDIR=<dir> to stage the files)"
 fi
@@ -150,6 +154,8 @@ record dkms "$VUKP_NAME" "$VERSION"
 place "$SHIM_SRC" "$SHIM_PATH" 0755 file
 place "$TOP/scripts/vgpu-unlock-check" "$SBINDIR/vgpu-unlock-check" 0755 file
 place "$TOP/scripts/vgpu-unlock-status" "$SBINDIR/vgpu-unlock-status" 0755 file
+place "$TOP/scripts/vgpu-unlock-report" "$SBINDIR/vgpu-unlock-report" 0755 file
+place "$VERDICT_SRC" "$SBINDIR/vgpu-unlock-verdict" 0755 file
 place "$TOP/data/gpu-id-map.csv" "$DATADIR/gpu-id-map.csv" 0644 file
 place "$TOP/data/vgpu-types.csv" "$DATADIR/vgpu-types.csv" 0644 file
 place "$TOP/data/board-branches.csv" "$DATADIR/board-branches.csv" 0644 file

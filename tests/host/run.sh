@@ -60,6 +60,12 @@ for set in $(sets "nomagicstart ptr-outside huge-blocks"); do
 	fi
 done
 
+# The offline verdict tool (module/tables.c again) on assembled table objects.
+vlog=$("$top/tests/host/verdict.sh" 2>&1)
+vrc=$?
+echo "$vlog" | grep '^not ok' | sed 's/^/# [verdict] /'
+report $vrc "offline verdict tool (scripts/verdict): $(echo "$vlog" | grep -c '^ok ') checks passed"
+
 # The module's portable AES-128 and HMAC-SHA256, built for userspace from
 # module/crypto.[ch] and the portable-crypto part of module/compat.h, against OpenSSL.
 cdir=$out/crypto

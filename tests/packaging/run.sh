@@ -148,7 +148,9 @@ cat >"$T/expected" <<EOF
 /etc/vgpu_unlock/profile_override.toml
 /usr/local/lib/vgpu_unlock_kp/libvgpu_unlock_shim.so
 /usr/local/sbin/vgpu-unlock-check
+/usr/local/sbin/vgpu-unlock-report
 /usr/local/sbin/vgpu-unlock-status
+/usr/local/sbin/vgpu-unlock-verdict
 /usr/local/share/vgpu_unlock_kp/VERSION
 /usr/local/share/vgpu_unlock_kp/board-branches.csv
 /usr/local/share/vgpu_unlock_kp/gpu-id-map.csv
@@ -411,7 +413,7 @@ fi
 
 # ---- (d) shellcheck ------------------------------------------------------------
 if command -v shellcheck >/dev/null 2>&1; then
-	for f in scripts/*.sh scripts/vgpu-unlock-check scripts/vgpu-unlock-status tests/packaging/run.sh; do
+	for f in scripts/*.sh scripts/vgpu-unlock-check scripts/vgpu-unlock-status scripts/vgpu-unlock-report tests/packaging/run.sh; do
 		t "shellcheck $f" shellcheck -x "$f"
 	done
 else

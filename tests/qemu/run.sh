@@ -161,6 +161,10 @@ if [ -f "$repo/tests/daemons/Makefile" ]; then
 else
 	say "note: tests/daemons/Makefile missing, no test programs"
 fi
+if [ -f "$repo/scripts/verdict/Makefile" ]; then	# the offline verdict and the report, for guest tests
+	logged "offline verdict" make -C "$repo/scripts/verdict" OUT="$hbin" || true
+	cp "$repo/scripts/vgpu-unlock-report" "$hbin/" 2>/dev/null || true
+fi
 if [ -f "$repo/userspace-shim/Makefile" ]; then
 	logged "userspace shim" make -C "$repo/userspace-shim" || true
 fi

@@ -108,3 +108,40 @@ expect_full() {
 	_n=$(board_types "$3" | wc -l)
 	expect_eq "$1" "$_n $_n" "$(kp_types "$2")"
 }
+
+# gpu_fuse BDF FIELD_OFF: the 16 bytes the fuse header's u32 at FIELD_OFF
+# points at, as lowercase hex (20: the magic, 24: the key; tests/mock/layout.h),
+# read from the GPU's memory BAR with devmem; empty if it cannot be read.
+# (For tests that key material never appears anywhere.)
+gpu_fuse() {
+	_bar=$(sed -n 3p "/sys/bus/pci/devices/$1/resource" | cut -d' ' -f1)
+	_off=$(devmem $((_bar + $2)) 32 2>/dev/null) || return 0
+	_hex=
+	for _w in 0 4 8 12; do
+		_v=$(devmem $((_bar + _off + _w)) 32 2>/dev/null) || return 0
+		# little-endian word -> bytes in memory order
+		_hex=$_hex$(printf '%08x' "$_v" | sed 's/\(..\)\(..\)\(..\)\(..\)/\4\3\2\1/')
+	done
+	echo "$_hex"
+}
+
+# gpu_secrets: the test GPUs' magics and keys (hex, one per line); empty
+# if devmem cannot read them here
+gpu_secrets() {
+	for _g in $GPU_1080 $GPU_2080 $GPU_P40; do
+		gpu_fuse "$_g" 20
+		gpu_fuse "$_g" 24
+	done | grep .
+}
+
+# secret_leaks SECRETS FILE...: the first 8 bytes of each secret found in
+# the files, as hex or as spaced hex bytes, in any case (empty: none)
+secret_leaks() {
+	_sec=$1
+	shift
+	for _s in $_sec; do
+		_half=$(echo "$_s" | cut -c1-16)
+		_spaced=$(echo "$_half" | sed 's/../& /g; s/ $//')
+		cat "$@" 2>/dev/null | grep -qiE "$_half|$_spaced" && printf '%s... ' "$_half"
+	done
+}
