@@ -18,14 +18,23 @@ secs=50
 [ "$VUKP_KERNEL" = debug ] && secs=30
 # vukp.stress_kp=none: the same stress without vgpu_unlock_kp (a baseline
 # that tells a bug of the mock from one of the module);
-# vukp.stress_opts=-i,0: more vukp-stress options, for experiments
+# vukp.stress_opts=-i,0: more vukp-stress options, for experiments;
+# vukp.stress_patch=kprobe|ftrace|schedstats: a loop in the background that
+# patches kernel text with the kernel's own tools while the stress runs
+# (docs/reliability.md, item 1: the multi-threaded TCG experiments):
+#   kprobe      a tracefs kprobe on nvidia:os_mem_copy added, enabled,
+#               disabled, removed
+#   ftrace      the function tracer on os_mem_copy alone, on and off
+#   schedstats  the static key behind kernel.sched_schedstats, on and off
 kpko=$VUKP_KO/vgpu_unlock_kp.ko
 opts=
+patch=
 for arg in $(cat /proc/cmdline); do
 	case $arg in
 	vukp.stress=*) secs=${arg#*=} ;;
 	vukp.stress_kp=none) kpko=none ;;
 	vukp.stress_opts=*) opts=$(echo "${arg#*=}" | tr , ' ') ;;
+	vukp.stress_patch=*) patch=${arg#*=} ;;
 	esac
 done
 # leave 30 s of the script's time limit for the checks afterwards
@@ -35,9 +44,55 @@ keep=	# -M in vukp.stress_opts: vgpu_unlock_kp stays loaded
 case " $opts " in *" -M "*) keep=1 ;; esac
 nv_load default || finish
 dmesg_mark
+patcher=
+if [ -n "$patch" ]; then
+	T=/sys/kernel/tracing
+	[ -e $T/kprobe_events ] || mount -t tracefs tracefs $T 2>/dev/null
+	case $patch in
+	kprobe)
+		patch_loop() {
+			while :; do
+				echo 'p:vk nvidia:os_mem_copy' >>$T/kprobe_events
+				echo 1 >$T/events/kprobes/vk/enable
+				echo 0 >$T/events/kprobes/vk/enable
+				echo '-:vk' >>$T/kprobe_events
+			done
+		} ;;
+	ftrace)
+		echo os_mem_copy >$T/set_ftrace_filter || fail "ftrace filter on os_mem_copy"
+		patch_loop() {
+			while :; do
+				echo function >$T/current_tracer
+				echo nop >$T/current_tracer
+			done
+		} ;;
+	schedstats)
+		patch_loop() {
+			while :; do
+				echo 1 >/proc/sys/kernel/sched_schedstats
+				echo 0 >/proc/sys/kernel/sched_schedstats
+			done
+		} ;;
+	*) fail "vukp.stress_patch=$patch: kprobe, ftrace or schedstats"; finish ;;
+	esac
+	# the start in uptime (the kernel log's clock): the time to a crash
+	# is the oops' time stamp minus this
+	diag "patching loop ($patch) starts at $(cut -d' ' -f1 /proc/uptime) s"
+	patch_loop 2>/dev/null &
+	patcher=$!
+fi
 out=$("$STRESS" -d "$secs" -w 3 $opts -m "$kpko" \
 	-n "$VUKP_KO/nvidia-default.ko" 2>&1)
 rc=$?
+if [ -n "$patcher" ]; then
+	kill "$patcher"
+	wait "$patcher" 2>/dev/null
+	diag "patching loop ($patch) ends at $(cut -d' ' -f1 /proc/uptime) s"
+	echo nop >$T/current_tracer 2>/dev/null
+	echo >$T/set_ftrace_filter 2>/dev/null
+	echo '-:vk' >>$T/kprobe_events 2>/dev/null
+	echo 0 >/proc/sys/kernel/sched_schedstats 2>/dev/null
+fi
 echo "$out" | grep '^# ops:'
 if [ "$rc" = 0 ]; then
 	ok "stress for ${secs}s: no invariant violated"
@@ -48,7 +103,7 @@ $out"
 fi
 ops=$(echo "$out" | sed -n 's/^# ops: \([0-9]*\) controls, \([0-9]*\) vGPU starts, \([0-9]*\) module cycles, \([0-9]*\) nvidia cycles$/\1 \2 \3 \4/p')
 set -- $ops
-if [ $# = 4 ] && [ "$2" -gt 0 ] && { [ "$3" -gt 0 ] || [ -n "$keep" ]; } && [ "$4" -gt 0 ]; then
+if [ $# = 4 ] && [ "$2" -gt 0 ] && { [ "$3" -gt 0 ] || [ -n "$keep" ] || [ "$kpko" = none ]; } && [ "$4" -gt 0 ]; then
 	ok "stress did controls, vGPU starts, module and nvidia cycles"
 else
 	fail "stress did controls, vGPU starts, module and nvidia cycles" "$out"
