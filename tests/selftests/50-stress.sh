@@ -51,34 +51,36 @@ if [ -n "$patch" ]; then
 	case $patch in
 	kprobe)
 		patch_loop() {
-			while :; do
-				echo 'p:vk nvidia:os_mem_copy' >>$T/kprobe_events
-				echo 1 >$T/events/kprobes/vk/enable
-				echo 0 >$T/events/kprobes/vk/enable
-				echo '-:vk' >>$T/kprobe_events
-			done
+			echo 'p:vk nvidia:os_mem_copy' >>$T/kprobe_events
+			echo 1 >$T/events/kprobes/vk/enable
+			echo 0 >$T/events/kprobes/vk/enable
+			echo '-:vk' >>$T/kprobe_events
 		} ;;
 	ftrace)
 		echo os_mem_copy >$T/set_ftrace_filter || fail "ftrace filter on os_mem_copy"
 		patch_loop() {
-			while :; do
-				echo function >$T/current_tracer
-				echo nop >$T/current_tracer
-			done
+			echo function >$T/current_tracer
+			echo nop >$T/current_tracer
 		} ;;
 	schedstats)
 		patch_loop() {
-			while :; do
-				echo 1 >/proc/sys/kernel/sched_schedstats
-				echo 0 >/proc/sys/kernel/sched_schedstats
-			done
+			echo 1 >/proc/sys/kernel/sched_schedstats
+			echo 0 >/proc/sys/kernel/sched_schedstats
 		} ;;
 	*) fail "vukp.stress_patch=$patch: kprobe, ftrace or schedstats"; finish ;;
 	esac
 	# the start in uptime (the kernel log's clock): the time to a crash
 	# is the oops' time stamp minus this
 	diag "patching loop ($patch) starts at $(cut -d' ' -f1 /proc/uptime) s"
-	patch_loop 2>/dev/null &
+	# the loop counts its rounds (kill: it says how many)
+	(
+		n=0
+		trap 'echo $n >/tmp/patch.rounds; exit 0' TERM
+		while :; do
+			patch_loop
+			n=$((n + 1))
+		done
+	) 2>/dev/null &
 	patcher=$!
 fi
 out=$("$STRESS" -d "$secs" -w 3 $opts -m "$kpko" \
@@ -87,7 +89,7 @@ rc=$?
 if [ -n "$patcher" ]; then
 	kill "$patcher"
 	wait "$patcher" 2>/dev/null
-	diag "patching loop ($patch) ends at $(cut -d' ' -f1 /proc/uptime) s"
+	diag "patching loop ($patch) ends at $(cut -d' ' -f1 /proc/uptime) s after $(cat /tmp/patch.rounds 2>/dev/null) rounds"
 	echo nop >$T/current_tracer 2>/dev/null
 	echo >$T/set_ftrace_filter 2>/dev/null
 	echo '-:vk' >>$T/kprobe_events 2>/dev/null
