@@ -16,6 +16,7 @@
  * not probed: nothing needs it.
  */
 #include <linux/kprobes.h>
+#include <linux/moduleparam.h>
 #include <linux/percpu.h>
 #include <linux/irq_work.h>
 #include <linux/workqueue.h>
@@ -149,6 +150,16 @@ static bool vukp_guarded[VUKP_NUM_PROBES];
  * the arming mutex from the current state, so their order does not matter.  Both
  * flags change under that mutex only.
  */
+/*
+ * Tests only: the probe stays enabled from arming to disarming, so no
+ * text is patched in between (53-parallel under multi-threaded TCG,
+ * docs/reliability.md, item 1).
+ */
+static bool copy_probe_hold;
+module_param(copy_probe_hold, bool, 0444);
+MODULE_PARM_DESC(copy_probe_hold,
+		 "testing: keep the os_mem_copy probe enabled while armed (no text patching after arming; default 0)");
+
 static bool vukp_copy_live;	/* armed: the probe's state is managed */
 static bool vukp_copy_on;	/* the os_mem_copy probe is enabled */
 
@@ -172,7 +183,7 @@ static DEFINE_IRQ_WORK(vukp_copy_iw, vukp_copy_iw_fn);
 /* A handler found the probe no longer needed (atomic, no lock held). */
 static void vukp_copy_probe_idle(void)
 {
-	if (READ_ONCE(vukp_copy_on))
+	if (READ_ONCE(vukp_copy_on) && !copy_probe_hold)
 		irq_work_queue(&vukp_copy_iw);
 }
 
@@ -191,7 +202,7 @@ void vukp_copy_probe_update(void)
 	vukp_arming_assert_held();
 	if (!vukp_copy_live)
 		return;
-	need = vukp_unlock_copy_needed();
+	need = copy_probe_hold || vukp_unlock_copy_needed();
 	if (need == vukp_copy_on)
 		return;
 	ret = need ? enable_kprobe(kp) : disable_kprobe(kp);
@@ -201,9 +212,10 @@ void vukp_copy_probe_update(void)
 		return;
 	}
 	WRITE_ONCE(vukp_copy_on, need);
-	pr_info("probe on os_mem_copy %s\n", need ?
-		"enabled: a GPU is to be identified or unlocked" :
-		"disabled: no GPU left to identify or unlock");
+	pr_info("probe on os_mem_copy %s\n", !need ?
+		"disabled: no GPU left to identify or unlock" :
+		copy_probe_hold ? "enabled, held (copy_probe_hold=1)" :
+		"enabled: a GPU is to be identified or unlocked");
 }
 
 /* Module exit, after disarming: no handler can queue the work any more. */

@@ -106,10 +106,44 @@ else
 	lane "${a[@]}" "${b[@]}"
 fi
 
+# The parallel stress (53-parallel) under multi-threaded TCG: the guest's two
+# vCPUs run on two host threads, truly in parallel, so it needs both cores
+# and runs alone, after the lanes, on one kernel after the other. Its logs and
+# result: build/KERNEL/mttcg/. Skipped when --tests does not select it.
+mttcg() { # KERNEL
+	local k=$1 t0=$SECONDS out=$repo/build/$1/mttcg
+	mkdir -p "$out"
+	rm -f "$out/result"
+	VUKP_RUN=mttcg VUKP_ACCEL=tcg,thread=multi VUKP_SMP=2 \
+		VUKP_APPEND="${VUKP_APPEND:+$VUKP_APPEND }vukp.mttcg=1" \
+		"$here/run.sh" "$k" --tests 53-parallel >"$out/check.log" 2>&1
+	echo "$((SECONDS - t0))" >"$out/check.time"
+	cat "$out/check.log"
+}
+mt=
+if [ -z "$tests" ]; then
+	mt=1
+else
+	IFS=, read -ra globs <<<"$tests"
+	for g in "${globs[@]}"; do
+		# shellcheck disable=SC2053 # the glob is meant to match
+		[[ 53-parallel == $g || 53-parallel.sh == $g ]] && mt=1
+	done
+fi
+if [ -n "$mt" ]; then
+	for k in $kernels; do
+		mttcg "$k"
+	done
+fi
+
 summary=()
 for k in $kernels; do
 	add_file "$repo/build/$k/result"
 	summary+=("$k: $(cat "$repo/build/$k/check.time" 2>/dev/null || echo '?') s")
+	if [ -n "$mt" ]; then
+		add_file "$repo/build/$k/mttcg/result"
+		summary+=("$k mttcg: $(cat "$repo/build/$k/mttcg/check.time" 2>/dev/null || echo '?') s")
+	fi
 done
 for f in ${VUKP_EXTRA_RESULTS:-}; do
 	add_file "$f"

@@ -15,6 +15,9 @@
 #   VUKP_ACCEL         QEMU accelerator (default tcg,thread=single: see docs/reliability.md
 #                      on multi-threaded TCG; KVM hangs on this project's hosts)
 #   VUKP_SMP           guest CPUs (default 2)
+#   VUKP_QEMU_OPTS     extra QEMU options, split at spaces (e.g. -singlestep)
+#   VUKP_RUN           names a second run of a kernel (e.g. mttcg): its logs and result go to
+#                      build/KERNEL/RUN/, the modules are still built in build/KERNEL
 #   VUKP_VERBOSE=1     stream the console to stderr while the guest runs
 #   VUKP_APPEND        extra kernel command line words (e.g. vukp.bench=1)
 # Writes build/KERNEL/{console.log,build.log,result}; result holds "PASSED FAILED".
@@ -48,9 +51,11 @@ case $tests in *[[:space:]]*) echo "run.sh: --tests takes comma-separated globs"
 
 out=$repo/build/$kernel
 ko=$out/ko
-blog=$out/build.log
-clog=$out/console.log
-mkdir -p "$out"
+run=${VUKP_RUN:+$out/$VUKP_RUN}
+run=${run:-$out}	# this run's logs and result
+blog=$run/build.log
+clog=$run/console.log
+mkdir -p "$out" "$run"
 # One run per kernel at a time; builds (shared mock tables, host programs)
 # serialised across kernels.
 lock8=$repo/build/.lock-run-$kernel
@@ -61,11 +66,11 @@ mkdir -p "$(dirname "$lock8")"
 exec 8>"$lock8" 9>"$repo/build/.lock-build"
 flock -w "${VUKP_LOCK_WAIT:-1800}" 8 || { echo "run.sh: $kernel is locked by another run" >&2; exit 1; }
 flock -w "${VUKP_LOCK_WAIT:-1800}" 9 || { echo "run.sh: builds locked by another run" >&2; exit 1; }
-rm -f "$out/result" "$clog"
+rm -f "$run/result" "$clog"
 : >"$blog"
 
 passed=0 failed=0 skipped=0
-tag="[$kernel]"
+tag="[$kernel${VUKP_RUN:+ $VUKP_RUN}]"
 say() { echo "$tag $*"; }
 h_ok() { passed=$((passed + 1)); echo "ok - $tag $1"; }
 h_fail() { # DESC [DIAG]
@@ -74,13 +79,13 @@ h_fail() { # DESC [DIAG]
 	[ -z "${2:-}" ] || while IFS= read -r l; do echo "# $l"; done <<<"$2"
 }
 finish() {
-	echo "$passed $failed" >"$out/result"
+	echo "$passed $failed" >"$run/result"
 	echo "# $tag $passed passed, $failed failed, $skipped skipped"
 	[ "$failed" = 0 ]
 	exit
 }
 logged() { # DESC CMD...: run CMD with output in build.log; h_fail on error
-	local desc=$1 step=$out/step.log
+	local desc=$1 step=$run/step.log
 	shift
 	echo "=== $desc: $*" >>"$blog"
 	if ! "$@" >"$step" 2>&1; then
@@ -181,7 +186,7 @@ if [ -z "${VUKP_FUSES:-}" ] && [ -f "$repo/tests/mock/Makefile" ]; then
 		say "note: tests/mock has no 'fuses' target yet, no GPU images built"
 	fi
 fi
-gpudir=$out/gpu
+gpudir=$run/gpu
 rm -rf "$gpudir"
 mkdir -p "$gpudir"
 gpus=()
@@ -195,7 +200,7 @@ say "${#gpus[@]} GPU image(s) from $fuses; builds took $((SECONDS - t0)) s (log:
 flock -u 9
 
 # Initramfs
-initrd=$out/initramfs.cpio.gz
+initrd=$run/initramfs.cpio.gz
 mk=("$here/mkinitramfs.sh" -o "$initrd" --ko "$ko" --bin "$hbin" --lib "$hlib"
 	--tests "$repo/tests/selftests")
 for d in "${variant_dirs[@]}"; do mk+=(--ko "$d"); done
@@ -216,12 +221,14 @@ qemu=(qemu-system-x86_64 -accel "${VUKP_ACCEL:-tcg,thread=single}" -cpu max -m "
 	-nographic -no-reboot -nic none
 	-kernel "$image" -initrd "$initrd" -append "$append"
 	-device isa-debug-exit,iobase=0xf4,iosize=0x04)
+# shellcheck disable=SC2206 # options split at spaces
+[ -z "${VUKP_QEMU_OPTS:-}" ] || qemu+=($VUKP_QEMU_OPTS)
 for i in "${!gpus[@]}"; do
 	qemu+=(-object "memory-backend-file,id=gpumem$i,mem-path=${gpus[$i]},size=16M,share=on"
 		-device "ivshmem-plain,memdev=gpumem$i,bus=pci.0,addr=0x$(printf '%x' $((4 + i)))")
 done
-printf '%q ' timeout "$hard" "${qemu[@]}" >"$out/qemu.cmd"
-echo >>"$out/qemu.cmd"
+printf '%q ' timeout "$hard" "${qemu[@]}" >"$run/qemu.cmd"
+echo >>"$run/qemu.cmd"
 say "booting (limit ${hard} s, ${per} s per script, console: $clog)"
 : >"$clog"
 tailpid=
@@ -252,7 +259,7 @@ took=$((SECONDS - t0))
 say "QEMU exited $qrc after $took s"
 
 # Console text without CRs and terminal escapes.
-clean=$out/console.txt
+clean=$run/console.txt
 tr -d '\r' <"$clog" | sed 's/\x1b\[[0-9;?]*[A-Za-z]//g; s/\x1bc//g' >"$clean"
 
 # (h) the guest's KTAP lines, tagged with the kernel, with diagnostics of failures
