@@ -11,20 +11,11 @@
 #ifndef VUKP_COMPAT_H
 #define VUKP_COMPAT_H
 
-#include <linux/version.h>
 #include <linux/module.h>
 #include <linux/rculist.h>
 #include "tables.h"
 
-/*
- * The floor is the one version gate, on purpose: it says which kernels were
- * built and booted here (Debian 11's 5.10 is the oldest), not which feature
- * is missing below.  LINUX_VERSION_CODE, since 5.10 has no
- * LINUX_VERSION_MAJOR.
- */
-#if LINUX_VERSION_CODE < KERNEL_VERSION(5, 10, 0)
-#error "vgpu_unlock_kp needs Linux 5.10 or later"
-#endif
+/* The floor, Linux 5.10, is tested in Kbuild (the one version test). */
 #ifndef CONFIG_X86_64
 #error "vgpu_unlock_kp supports x86-64 only (page-table walk, module area)"
 #endif
@@ -44,9 +35,9 @@
 
 /*
  * The unaligned access helpers moved to <linux/unaligned.h> in 6.12; the
- * header's presence decides.
+ * header's presence in the kernel tree decides (Kbuild's feature test).
  */
-#if __has_include(<linux/unaligned.h>)
+#ifdef VUKP_HAVE_LINUX_UNALIGNED_H
 #include <linux/unaligned.h>
 #else
 #include <asm/unaligned.h>
