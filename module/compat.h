@@ -13,6 +13,12 @@
 
 #include <linux/module.h>
 #include <linux/rculist.h>
+/*
+ * kvmalloc_array() and kvfree() are declared in <linux/mm.h> in 5.10 and in
+ * <linux/slab.h> on later kernels: including both needs no test.
+ */
+#include <linux/mm.h>
+#include <linux/slab.h>
 #include "tables.h"
 
 /* The floor, Linux 5.10, is tested in Kbuild (the one version test). */
