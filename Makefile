@@ -7,8 +7,8 @@ all:
 # make check                         host suites + guest tests on 7.x, 6.1, 6.12 and debug
 #                                    (whole suite or essential subset per kernel: tests/qemu/kernels.sh)
 # make check TESTS=00-harness KERNELS=6.1   one guest script (glob, comma list) on one kernel
-# make check-extended                what does not fit in make check: the whole suite on 6.12
-#                                    and on the 6.1 debug kernel
+# make check-extended                what does not fit in make check: the whole suite on 6.1,
+#                                    6.12 and the 6.1 debug kernel
 # Ends with one line "N passed, M failed"; exit status 0 iff M is 0.
 TESTS ?=
 KERNELS ?=
@@ -44,7 +44,7 @@ check-qemu:
 
 check-extended:
 	@tests/qemu/deps.sh
-	@tests/qemu/check.sh --kernels "$(or $(KERNELS),6.12 debug-6.1)" --tests "$(or $(TESTS),*)"
+	@tests/qemu/check.sh --kernels "$(or $(KERNELS),6.1 6.12 debug-6.1)" --tests "$(or $(TESTS),*)"
 
 debug-kernel:
 	@tests/qemu/build-debug-kernel.sh
