@@ -1,22 +1,27 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Every difference between the supported kernels lives here, as feature
- * macros and small wrappers.  Supported: Linux 6.1 and later, x86-64.
+ * macros and small wrappers.  Supported: Linux 5.10 and later, x86-64.
+ *
+ * Each difference is decided by a feature test (a header's presence, a macro
+ * that came with the interface), never by the version number: distribution
+ * kernels (RHEL 9's 5.14) carry interfaces backported from later releases,
+ * so a version gate would pick the wrong side there.
  */
 #ifndef VUKP_COMPAT_H
 #define VUKP_COMPAT_H
 
-#include <linux/version.h>
 #include <linux/module.h>
 #include <linux/rculist.h>
+/*
+ * kvmalloc_array() and kvfree() are declared in <linux/mm.h> in 5.10 and in
+ * <linux/slab.h> on later kernels: including both needs no test.
+ */
+#include <linux/mm.h>
+#include <linux/slab.h>
 #include "tables.h"
 
-/* the running kernel as one number, e.g. 612 for 6.12 */
-#define VUKP_KV (LINUX_VERSION_MAJOR * 100 + LINUX_VERSION_PATCHLEVEL)
-
-#if VUKP_KV < 601
-#error "vgpu_unlock_kp needs Linux 6.1 or later"
-#endif
+/* The floor, Linux 5.10, is tested in Kbuild (the one version test). */
 #ifndef CONFIG_X86_64
 #error "vgpu_unlock_kp supports x86-64 only (page-table walk, module area)"
 #endif
@@ -34,15 +39,21 @@
 #include <crypto/algapi.h>
 #endif
 
-/* the unaligned access helpers moved to <linux/unaligned.h> in 6.12 */
-#if VUKP_KV >= 612
+/*
+ * The unaligned access helpers moved to <linux/unaligned.h> in 6.12; the
+ * header's presence in the kernel tree decides (Kbuild's feature test).
+ */
+#ifdef VUKP_HAVE_LINUX_UNALIGNED_H
 #include <linux/unaligned.h>
 #else
 #include <asm/unaligned.h>
 #endif
 
-/* 6.4 replaced module_layout (one core allocation) by mem[MOD_*] */
-#if VUKP_KV >= 604
+/*
+ * 6.4 replaced module_layout (one core allocation) by mem[MOD_*]; the
+ * for_each_mod_mem_type() iterator came with it in <linux/module.h>.
+ */
+#ifdef for_each_mod_mem_type
 #define VUKP_HAVE_MODULE_MEMORY 1
 #endif
 
@@ -77,7 +88,7 @@ static inline int vukp_module_data_ranges(const struct module *mod,
 	const struct module_layout *l = &mod->core_layout;
 	unsigned long base = (unsigned long)l->base;
 
-	/* 6.1: text | rodata | ro_after_init | data in one allocation */
+	/* up to 6.3: text | rodata | ro_after_init | data in one allocation */
 	if (base && l->ro_after_init_size > l->text_size) {
 		r[n].start = base + l->text_size;
 		r[n].end = base + l->ro_after_init_size;

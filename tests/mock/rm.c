@@ -14,6 +14,7 @@
  * runs the check outside mock_rm_lock.  Statistics: mock_cs (lock free,
  * /proc/driver/nvidia-mock/checks) and per GPU (stats).
  */
+#include <linux/module.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/uuid.h>
@@ -23,7 +24,10 @@
 #include "unaligned.h"
 #include <crypto/hash.h>
 #include <crypto/algapi.h>
+/* crypto_cipher moved out of <linux/crypto.h> into this header in 5.12 */
+#if __has_include(<crypto/internal/cipher.h>)
 #include <crypto/internal/cipher.h>
+#endif
 #include "mock.h"
 #include "vukp_nvabi.h"
 #include "vukp_catalog.h"

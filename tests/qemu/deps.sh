@@ -8,7 +8,10 @@
 #   - a Debian 13 (trixie) chroot made with debootstrap at $VUKP_CACHE/trixie,
 #     with trixie-backports in ITS OWN sources.list (the machine's apt
 #     sources are never touched), holding the pinned 7.x kernel image and
-#     headers ($VUKP_K7) and linux-source-<line> for the debug kernel.
+#     headers ($VUKP_K7) and linux-source-<line> for the debug kernel;
+#   - a Debian 11 (bullseye) chroot at $VUKP_CACHE/bullseye, the same way,
+#     with bullseye-security in its own sources.list, holding Debian 11's
+#     newest 5.10 kernel image and headers and bullseye's gcc and glibc.
 # A stamp per part records what it was made from; a second run does nothing.
 # VUKP_FORCE_DEPS=1 re-runs every part.
 set -euo pipefail
@@ -107,4 +110,39 @@ if ! fresh "$root.stamp" "$want13" || [ ! -f "$root/boot/vmlinuz-$VUKP_K7" ] ||
 	in_root apt-get install -y -qq --no-install-recommends -t trixie-backports $pkgs >/dev/null
 	in_root apt-get clean
 	echo "$want13" >"$root.stamp"
+fi
+
+# 3. The Debian 11 chroot and its newest 5.10 kernel (bullseye-security
+# carries the LTS updates). Debian 11's gcc builds its modules; its glibc
+# (2.31) is the oldest the userspace shim is built against.
+root=$VUKP_ROOT11
+chroot_pkgs11="gcc make libc6-dev bc bison flex libelf-dev libssl-dev kmod xz-utils"
+SECURITY=${VUKP_DEBIAN_SECURITY_MIRROR:-http://deb.debian.org/debian-security}
+want11="$chroot_pkgs11 | 5.10"
+if ! fresh "$root.stamp" "$want11" || ! vukp_kernel 5.10 || [ ! -f "$K_IMAGE" ] ||
+	[ ! -f "$root$K_KBUILD/Makefile" ]; then
+	need_root
+	if [ ! -x "$root/usr/bin/apt-get" ]; then
+		command -v debootstrap >/dev/null || apt-get install -y -qq --no-install-recommends debootstrap >/dev/null
+		echo "deps: debootstrap bullseye into $root (about 2-3 min)" >&2
+		rm -rf "$root.tmp"
+		debootstrap --variant=minbase --include="${chroot_pkgs11// /,}" bullseye "$root.tmp" "$MIRROR" \
+			>"$VUKP_CACHE/debootstrap11.log" 2>&1 ||
+			{ tail -20 "$VUKP_CACHE/debootstrap11.log" >&2; exit 1; }
+		mv "$root.tmp" "$root"
+	fi
+	printf 'deb %s bullseye main\ndeb %s bullseye-updates main\ndeb %s bullseye-security main\n' \
+		"$MIRROR" "$MIRROR" "$SECURITY" >"$root/etc/apt/sources.list"
+	in_root apt-get update -qq
+	k510=$(in_root apt-cache search --names-only '^linux-image-5\.10\.0-[0-9]+-amd64$' |
+		awk '{print $1}' | sort -V | tail -n 1)
+	if [ -z "$k510" ]; then
+		echo "deps: no Debian 11 5.10 kernel image found" >&2
+		exit 1
+	fi
+	# shellcheck disable=SC2086 # a word list
+	in_root apt-get install -y -qq --no-install-recommends $chroot_pkgs11 \
+		"$k510" "${k510/image/headers}" >/dev/null
+	in_root apt-get clean
+	echo "$want11" >"$root.stamp"
 fi

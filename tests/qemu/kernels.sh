@@ -5,6 +5,8 @@
 # run.sh, check.sh, build-debug-kernel.sh and scripts/bench.sh.
 #
 # Names (KERNELS= of make check, first argument of run.sh):
+#   5.10     Debian 11's newest 5.10 (bullseye-security), the supported floor;
+#            built in a Debian 11 chroot with its own gcc
 #   6.1      Debian 12's newest 6.1 (bookworm)
 #   6.12     Debian 12's 6.12 backport (bookworm-security)
 #   7.x      Debian 13's backported 7.x kernel (trixie-backports), pinned below;
@@ -12,7 +14,7 @@
 #   debug    the debug kernel (KASAN, lockdep, ...), built from linux-source of the 7.x line
 #   debug-6.1  the same fragment on linux-source-6.1 (make check-extended)
 # Environment:
-#   VUKP_CACHE   the cache: kernel images, the Debian 13 chroot, debug kernel builds
+#   VUKP_CACHE   the cache: kernel images, the Debian 11 and 13 chroots, debug kernel builds
 #                (default /var/cache/vgpu_unlock_kp; outside the clone so a fresh
 #                clone finds it warm)
 #   VUKP_K7      the 7.x kernel's Debian version (default: the pin below)
@@ -23,14 +25,17 @@
 : "${VUKP_K7:=7.3.4+deb13-amd64}"
 VUKP_K7_LINE=${VUKP_K7%.*+*} # 7.3: names linux-source-7.3 for the debug kernel
 VUKP_ROOT13=$VUKP_CACHE/trixie # the Debian 13 chroot (debootstrap)
+VUKP_ROOT11=$VUKP_CACHE/bullseye # the Debian 11 chroot (debootstrap)
 
 # make check: every script on the newest, the oldest and the debug kernel; the
 # essential subset on the others (docs/testing.md, "Which tests on which kernel").
-VUKP_CHECK_KERNELS="7.x 6.1 6.12 debug"
+# The non-debug kernels share one lane of check.sh, the debug kernel has the
+# other: 7.x and 5.10 whole plus 6.1 and 6.12 essential is about one debug run.
+VUKP_CHECK_KERNELS="7.x 5.10 6.1 6.12 debug"
 VUKP_ESSENTIAL_TESTS='00-*,10-*,20-*,21-*,22-*,30-*'
 vukp_kernel_tests() { # NAME -> the --tests globs make check uses for it
 	case $1 in
-	6.12) echo "$VUKP_ESSENTIAL_TESTS" ;;
+	6.1 | 6.12) echo "$VUKP_ESSENTIAL_TESTS" ;;
 	*) echo '*' ;;
 	esac
 }
@@ -42,6 +47,14 @@ vukp_kernel_tests() { # NAME -> the --tests globs make check uses for it
 vukp_kernel() {
 	K_ROOT='' K_DEBUG=''
 	case $1 in
+	5.10)
+		local i
+		i=$(find "$VUKP_ROOT11/boot" -maxdepth 1 -name 'vmlinuz-5.10.0-*-amd64' 2>/dev/null | sort -V | tail -n 1)
+		K_VER=${i##*/vmlinuz-}
+		K_ROOT=$VUKP_ROOT11
+		K_IMAGE=$i
+		K_KBUILD=/usr/src/linux-headers-$K_VER
+		;;
 	6.1 | 6.12)
 		local pat='6.12.*-amd64' d
 		[ "$1" = 6.1 ] && pat='6.1.0-*-amd64'

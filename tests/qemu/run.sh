@@ -176,6 +176,15 @@ fi
 rm -f "$hlib/libvgpu_unlock_shim.so"
 [ ! -f "$repo/userspace-shim/libvgpu_unlock_shim.so" ] ||
 	cp "$repo/userspace-shim/libvgpu_unlock_shim.so" "$hlib/"
+# The shim also builds against the userland of the kernel's chroot (Debian
+# 11's glibc 2.31 for 5.10, the oldest): a private copy, built there; the
+# guests run the host's build.
+if [ -n "$kroot" ] && [ -f "$repo/userspace-shim/Makefile" ]; then
+	rsync -a --delete --exclude='*.o' --exclude='*.so' --exclude=obj \
+		"$repo/userspace-shim" "$repo/include" "$out/shim-src/" &&
+		logged "userspace shim in $kroot" vukp_in_root "$kroot" make -C "$out/shim-src/userspace-shim" &&
+		h_ok "build: userspace shim against $(vukp_in_root "$kroot" ldd --version | head -n 1)"
+fi
 
 # (d) GPU memory images, copied so a test cannot alter the originals
 fuses=${VUKP_FUSES:-$repo/build/fuses}
