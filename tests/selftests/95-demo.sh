@@ -16,7 +16,6 @@ printf '    %s  GeForce GTX 1080 Ti  10de:1b06\n    %s  GeForce RTX 2080 Ti  10d
 
 say "BEFORE: nvidia-vgpud, no unlock"
 $VGPUD 2>&1 | show
-rc=$?
 out=$($VGPUD 2>&1)
 if echo "$out" | grep -q "GPU not supported by vGPU at PCI Id: 0:4:0" &&
 	echo "$out" | grep -q "GPU not supported by vGPU at PCI Id: 0:5:0"; then
