@@ -169,8 +169,11 @@ fi
 if [ -f "$repo/userspace-shim/Makefile" ]; then
 	logged "userspace shim" make -C "$repo/userspace-shim" || true
 fi
-# the status tool, run in the guest against the real status file (26-status)
-cp /bin/bash "$repo/scripts/vgpu-unlock-status" "$hbin/"
+# the status tool and a bash to run it, for 26-status in the guest
+cp /bin/bash "$hbin/"
+tools=$out/tools
+mkdir -p "$tools"
+cp "$repo/scripts/vgpu-unlock-status" "$tools/vgpu-unlock-status.sh"
 rm -f "$hlib/libvgpu_unlock_shim.so"
 [ ! -f "$repo/userspace-shim/libvgpu_unlock_shim.so" ] ||
 	cp "$repo/userspace-shim/libvgpu_unlock_shim.so" "$hlib/"
@@ -200,7 +203,7 @@ flock -u 9
 # Initramfs
 initrd=$out/initramfs.cpio.gz
 mk=("$here/mkinitramfs.sh" -o "$initrd" --ko "$ko" --bin "$hbin" --lib "$hlib"
-	--tests "$repo/tests/selftests")
+	--tests "$repo/tests/selftests" --tests "$tools")
 for d in "${variant_dirs[@]}"; do mk+=(--ko "$d"); done
 for d in "${test_dirs[@]}"; do mk+=(--tests "$d"); done
 if ! logged "initramfs" "${mk[@]}"; then
