@@ -1,5 +1,6 @@
 # Install, uninstall and DKMS targets; included by the top-level Makefile.
-#   make install [DESTDIR=...] [PREFIX=/usr/local]   shim + DKMS module + configs
+#   make install [DESTDIR=...] [PREFIX=/usr/local] [INSTALL_ARGS='--kernel KVER --no-dkms']
+#                                                     shim + DKMS module + configs
 #   make uninstall [DESTDIR=...]                      exactly what install placed
 #   make dkms-tree [DKMS_TREE=dir]                    stage the DKMS source tree
 #   make dkms-check                                   build with DKMS for every kernel whose
@@ -11,7 +12,7 @@ DKMS_TREE ?= build/dkms/vgpu_unlock_kp-$(VUKP_VERSION_FILE)
 .PHONY: install uninstall dkms-tree dkms-check check-packaging
 install:
 	@$(MAKE) --no-print-directory -C userspace-shim
-	@scripts/install.sh
+	@scripts/install.sh $(INSTALL_ARGS)
 
 uninstall:
 	@scripts/uninstall.sh

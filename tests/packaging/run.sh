@@ -306,7 +306,6 @@ mk sys/module/nvidia/version '580.82.02\n'
 mk proc/kallsyms 'ffffffffc0001000 T os_mem_copy\t[nvidia]\nffffffffc0001100 t os_map_kernel_space\t[nvidia]\nffffffffc0001200 T os_unmap_kernel_space\t[nvidia]\nffffffffc0001300 T rm_ioctl\t[nvidia]\nffffffffc0001400 t nvidia_unlocked_ioctl\t[nvidia]\nffffffffc0001500 T os_memcpy_to_user\t[nvidia]\nffffffffc0001600 T os_memcpy_from_user\t[nvidia]\nffffffff81000000 T os_mem_copy_decoy\n'
 mkdir -p "$F/sys/class/iommu/dmar0" "$F/sys/firmware/efi/efivars" "$F/sys/module/nvidia_vgpu_vfio"
 printf '\007\000\000\000\000' >"$F/sys/firmware/efi/efivars/SecureBoot-8be4df61-93ca-11d2-aa0d-00e098032b8c"
-mk sys/kernel/security/lockdown '[none] integrity confidentiality\n'
 mk proc/cmdline 'root=/dev/sda1 intel_iommu=on\n'
 gpu 0000:01:00.0 0x1b06          # GTX 1080 Ti: Pascal -> P40, last R535
 gpu 0000:01:00.1 0x10ef 0x040300 # its audio function: ignored
@@ -350,6 +349,12 @@ if python3 -c 'import json,sys; g={x["device_id"]: x["unlockable"] for x in json
 	ok "fixture: --json unlockable per GPU"
 else nok "fixture: --json unlockable per GPU" "$(cat "$T/gj.err")"; fi
 
+run_chk s0 "${FX[@]}" $CHK --only signing
+has "fixture: no /proc/modules -> FAIL, no module loads" "$T/s0.out" '^FAIL +signing +this kernel has no loadable module support'
+mk proc/modules ''
+run_chk s1 "${FX[@]}" $CHK --only signing
+has "fixture: no lockdown file -> said so, not 'lockdown none'" "$T/s1.out" '^PASS +signing +Secure Boot off, lockdown not in this kernel'
+mk sys/kernel/security/lockdown '[none] integrity confidentiality\n'
 run_chk s "${FX[@]}" $CHK --only signing
 has "fixture: Secure Boot off, lockdown none -> PASS" "$T/s.out" '^PASS +signing +Secure Boot off, lockdown none'
 printf '\007\000\000\000\001' >"$F/sys/firmware/efi/efivars/SecureBoot-8be4df61-93ca-11d2-aa0d-00e098032b8c"
