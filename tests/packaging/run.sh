@@ -225,6 +225,30 @@ if env -u DESTDIR scripts/install.sh --help | grep -q '^usage:' && scripts/unins
 	scripts/vgpu-unlock-check --help | grep -q '^usage:' && scripts/vgpu-unlock-status --help | grep -q '^usage:' &&
 	scripts/dkms-tree.sh --help | grep -q '^usage:'; then ok "every script has --help"; else nok "every script has --help"; fi
 
+# Every installed path a document shows is one make install places (with the
+# default PREFIX, or PREFIX=/usr where the doc says so): paths naming this
+# project's files (vgpu_unlock_kp, libvgpu_unlock_shim, /etc/vgpu_unlock/...).
+R3=$T/docpaths-local R4=$T/docpaths-usr
+if env DESTDIR="$R3" scripts/install.sh >"$T/dp.log" 2>&1 &&
+	env DESTDIR="$R4" PREFIX=/usr scripts/install.sh >>"$T/dp.log" 2>&1; then
+	while IFS=: read -r doc path; do
+		# a path ending in "-" is a prefix in the doc (/usr/src/vgpu_unlock_kp-<version>)
+		if [ -e "$R3$path" ] || [ -e "$R4$path" ] ||
+			{ [[ $path == *- ]] && compgen -G "$R3$path*" >/dev/null; }; then
+			ok "installed path in $doc is placed by make install: $path"
+		else
+			nok "installed path in $doc is placed by make install: $path" \
+				"not under DESTDIR with PREFIX=/usr/local nor /usr: $(cd "$R3" && find . -type f | sed 's/^\.//' | tr '\n' ' ')"
+		fi
+	done < <(git grep -oE '(/usr/local|/usr|/etc)/[A-Za-z0-9_./-]*(vgpu_unlock_kp|libvgpu_unlock_shim|vgpu_unlock/|vgpu-unlock-)[A-Za-z0-9_./-]*' \
+		-- README.md 'docs/*.md' | sed 's/[.]$//' | sort -u)
+else
+	nok "stage make install for the documents' paths" "$(cat "$T/dp.log")"
+fi
+
+# Every message docs/troubleshooting.md quotes is in the code (or another program's, listed)
+t "docs/troubleshooting.md: every quoted message is printed by the code" python3 tests/packaging/doc-messages.py
+
 # ---- (c) vgpu-unlock-check -----------------------------------------------------
 MOCK=${VUKP_MOCK_DIR:-}
 if [ -z "$MOCK" ]; then
@@ -407,7 +431,7 @@ if [ -f userspace-shim/libvgpu_unlock_shim.so ]; then
 	has "vgpu-unlock-status: effective shim config from the shim itself" "$T/st2.out" 'unlock=true unlock_migration=false'
 fi
 
-# shellcheck of every script: make style (scripts/style.sh)
+# Every script is shellchecked by make style (scripts/style.sh).
 
 echo "1..$N"
 echo "# $SKIP skipped"
