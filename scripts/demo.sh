@@ -62,5 +62,7 @@ spin "building and booting Linux $kernel under QEMU with three mock GPUs" \
 	"$top/tests/qemu/run.sh" "$kernel" --tests '95-demo'
 echo
 # The guest's story, without the kernel's own log lines.
-sed -n '/^# suite: 95-demo/,/^# 95-demo.sh:/p' "$top/build/$kernel/console.log" |
-	grep -av -e '^\[ *[0-9][0-9.]*\]' -e '^# suite' | tr -d '\r'
+# (The guest nests the script's KTAP document four spaces deep.)
+sed -n '/^# suite: 95-demo/,/^    # 95-demo.sh:/p' "$top/build/$kernel/console.log" |
+	grep -av -e '^\[ *[0-9][0-9.]*\]' -e '^# suite' -e '^    KTAP version' -e '^    1\.\.[0-9]' |
+	sed 's/^    //' | tr -d '\r'
