@@ -93,7 +93,6 @@ for t in toml rewrite; do
 done
 
 echo "1..$n"
-echo "1..$n"
 echo "# $skip skipped"
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
