@@ -35,8 +35,8 @@ clean:
 	@if [ -f tests/daemons/Makefile ]; then $(MAKE) -C tests/daemons clean 2>/dev/null || true; fi
 
 style:
+	@mkdir -p $(HOST_RESULTS)
 	@tests/qemu/host-suite.sh $(HOST_RESULTS)/style.result scripts/style.sh
-	@tests/qemu/host-suite.sh $(HOST_RESULTS)/tree.result $(MAKE) --no-print-directory check-tree
 
 # Every build output is ignored: after the builds and tests nothing is
 # untracked (a file you just created and did not add counts too).
@@ -82,6 +82,8 @@ check-host:
 	fi
 	@tests/qemu/host-suite.sh $(HOST_RESULTS)/packaging.result tests/packaging/run.sh
 	@tests/qemu/host-suite.sh $(HOST_RESULTS)/style.result scripts/style.sh
+	@# last: the builds and tests above left nothing untracked
+	@tests/qemu/host-suite.sh $(HOST_RESULTS)/tree.result $(MAKE) --no-print-directory check-tree
 
 check-qemu:
 	@tests/qemu/check.sh --kernels "$(KERNELS)" $(if $(TESTS),--tests "$(TESTS)")
