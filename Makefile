@@ -1,7 +1,50 @@
 # vgpu_unlock_kp: the developer's front door. Kbuild holds the kbuild rules.
+#
+# make                 the module (for the running kernel) and the shim
+# make module          vgpu_unlock_kp.ko in build/module/KVER/ [KVER=... or KDIR=...]
+# make shim            userspace-shim/libvgpu_unlock_shim.so
+# make clean           every build output (build/ and the shim's)
+# make style           checkpatch --strict on module/, shellcheck on every script
+#                      (scripts/style.sh); part of make check
+# make check, install, demo, bench: below and in scripts/*.mk
 
-.PHONY: all
-all:
+KVER ?= $(shell uname -r)
+KDIR ?= /lib/modules/$(KVER)/build
+MODULE_OUT := build/module/$(KVER)
+
+.PHONY: all module shim clean style
+all: module shim
+
+# kbuild writes its objects next to the sources: build from a private copy
+# under build/ so that the tree stays clean.
+module:
+	@test -d "$(KDIR)" || { echo "make module: no kernel build tree at $(KDIR) (install the headers, or set KVER= or KDIR=)" >&2; exit 1; }
+	@mkdir -p $(MODULE_OUT)
+	@rsync -a --delete --exclude='*.o' --exclude='*.ko' --exclude='.*.cmd' --exclude='*.mod' \
+		--exclude='*.mod.c' --exclude='modules.order' --exclude='Module.symvers' \
+		Kbuild VERSION module include data $(MODULE_OUT)/
+	$(MAKE) -C $(KDIR) M=$(CURDIR)/$(MODULE_OUT) modules
+	@echo "module: $(MODULE_OUT)/vgpu_unlock_kp.ko"
+
+shim:
+	$(MAKE) -C userspace-shim
+
+clean:
+	rm -rf build
+	$(MAKE) -C userspace-shim clean
+	@if [ -f tests/daemons/Makefile ]; then $(MAKE) -C tests/daemons clean 2>/dev/null || true; fi
+
+style:
+	@mkdir -p $(HOST_RESULTS)
+	@tests/qemu/host-suite.sh $(HOST_RESULTS)/style.result scripts/style.sh
+
+# Every build output is ignored: after the builds and tests nothing is
+# untracked (a file you just created and did not add counts too).
+.PHONY: check-tree
+check-tree:
+	@u=$$(git status --porcelain --untracked-files=all 2>/dev/null | grep '^??'); \
+	if [ -z "$$u" ]; then echo "ok 1 - no untracked files (every build output is ignored)"; echo "1 passed, 0 failed"; \
+	else echo "not ok 1 - untracked files (ignore them in .gitignore, or add them)"; echo "$$u" | sed 's/^/# /'; echo "0 passed, 1 failed"; fi
 
 # ---------------------------------------------------------------- tests ---
 # make check                         host suites + guest tests on 7.x, 5.10, 6.1, 6.12 and debug
@@ -39,6 +82,9 @@ check-host:
 		tests/qemu/host-suite.sh $(HOST_RESULTS)/host.result tests/host/run.sh; \
 	fi
 	@tests/qemu/host-suite.sh $(HOST_RESULTS)/packaging.result tests/packaging/run.sh
+	@tests/qemu/host-suite.sh $(HOST_RESULTS)/style.result scripts/style.sh
+	@# last: the builds and tests above left nothing untracked
+	@tests/qemu/host-suite.sh $(HOST_RESULTS)/tree.result $(MAKE) --no-print-directory check-tree
 
 check-qemu:
 	@tests/qemu/check.sh --kernels "$(KERNELS)" $(if $(TESTS),--tests "$(TESTS)")

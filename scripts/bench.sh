@@ -104,7 +104,7 @@ if [ $qemu = 1 ]; then
 	VUKP_APPEND="vukp.bench=1 vukp.bench_reps=$reps vukp.bench_iter=${BENCH_ITER:-100000} vukp.bench_rm=${BENCH_RM:-20000}" \
 		VUKP_TEST_TIMEOUT=${VUKP_TEST_TIMEOUT:-2400} VUKP_QEMU_TIMEOUT=${VUKP_QEMU_TIMEOUT:-2700} \
 		"$repo/tests/qemu/run.sh" "$kernel" --tests 90-bench --variant-dir "$k/ko" >"$k/run.log" 2>&1 || rc=1
-	sed -n 's/^# bench: \{0,1\}//p' "$repo/build/$kernel/console.txt" | tee -a "$latest"
+	sed -n 's/^ *# bench: \{0,1\}//p' "$repo/build/$kernel/console.txt" | tee -a "$latest"
 	if [ $rc != 0 ]; then
 		echo "bench: the guest run did not complete cleanly: $k/run.log, build/$kernel/console.log" >&2
 		grep -E '^not ok|^# ' "$k/run.log" | head -n 20 >&2

@@ -1,5 +1,6 @@
 # Install, uninstall and DKMS targets; included by the top-level Makefile.
-#   make install [DESTDIR=...] [PREFIX=/usr/local]   shim + DKMS module + configs + tools
+#   make install [DESTDIR=...] [PREFIX=/usr/local] [INSTALL_ARGS='--kernel KVER --no-dkms']
+#                                                     shim + DKMS module + configs + tools
 #                                                     (check, status, report, offline verdict)
 #   make uninstall [DESTDIR=...]                      exactly what install placed
 #   make dkms-tree [DKMS_TREE=dir]                    stage the DKMS source tree
@@ -13,7 +14,7 @@ DKMS_TREE ?= build/dkms/vgpu_unlock_kp-$(VUKP_VERSION_FILE)
 install:
 	@$(MAKE) --no-print-directory -C userspace-shim
 	@$(MAKE) --no-print-directory -C scripts/verdict OUT=$(CURDIR)/build/verdict
-	@scripts/install.sh
+	@scripts/install.sh $(INSTALL_ARGS)
 
 uninstall:
 	@scripts/uninstall.sh

@@ -62,6 +62,10 @@ VERDICT_SRC=${VERDICT_SRC:-$TOP/build/verdict/vgpu-unlock-verdict}
 if live && [ "$(id -u)" != 0 ]; then
 	die "run as root (or set DESTDIR=<dir> to stage the files)"
 fi
+# before anything is copied: a live install without DKMS would stop half-way
+if live && [ -z "$NO_DKMS" ] && ! command -v dkms >/dev/null 2>&1; then
+	die "dkms not found: install the dkms package (or use --no-dkms), then run this again; nothing was installed"
+fi
 
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT

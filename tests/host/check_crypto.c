@@ -12,6 +12,7 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include "crypto.h"
+#include "../ktap.h"
 
 #define ROUNDS 20000
 
@@ -19,8 +20,8 @@ int main(void)
 {
 	int bad_aes = 0, bad_hmac = 0, bad_sha = 0, it;
 
-	printf("%sok 1 - vukp_crypto_selftest (FIPS-197 C.1, RFC 4231 case 2)\n",
-	       vukp_crypto_selftest() ? "not " : "");
+	ktap_start();
+	ktap_result(!vukp_crypto_selftest(), "vukp_crypto_selftest (FIPS-197 C.1, RFC 4231 case 2)");
 	srand(1);
 	for (it = 0; it < ROUNDS; it++) {
 		u8 key[16], pt[64], ct[64], ref[64], back[64], mac[32], rmac[32];
@@ -59,11 +60,11 @@ int main(void)
 		EVP_Digest(data, len, d2, NULL, EVP_sha256(), NULL);
 		bad_sha += memcmp(d1, d2, 32) != 0;
 	}
-	printf("%sok 2 - AES-128 ECB encrypt/decrypt = OpenSSL on %d random keys (%d differ)\n",
-	       bad_aes ? "not " : "", ROUNDS, bad_aes);
-	printf("%sok 3 - HMAC-SHA256 = OpenSSL on %d random messages (%d differ)\n",
-	       bad_hmac ? "not " : "", ROUNDS, bad_hmac);
-	printf("%sok 4 - SHA-256 in two pieces = OpenSSL on %d random messages (%d differ)\n",
-	       bad_sha ? "not " : "", ROUNDS, bad_sha);
-	return vukp_crypto_selftest() || bad_aes || bad_hmac || bad_sha;
+	ktap_result(!bad_aes, "AES-128 ECB encrypt/decrypt = OpenSSL on %d random keys (%d differ)",
+		    ROUNDS, bad_aes);
+	ktap_result(!bad_hmac, "HMAC-SHA256 = OpenSSL on %d random messages (%d differ)",
+		    ROUNDS, bad_hmac);
+	ktap_result(!bad_sha, "SHA-256 in two pieces = OpenSSL on %d random messages (%d differ)",
+		    ROUNDS, bad_sha);
+	return ktap_finish();
 }

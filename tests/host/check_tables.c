@@ -26,17 +26,9 @@ static const uint8_t sac_pt[16] = {
 	0x9d, 0x72, 0xd9, 0x06, 0xa6, 0x20, 0xf4, 0x39,
 	0xe1, 0x11, 0x7d, 0x17, 0xb4, 0x53, 0x1d, 0x73 };
 
-static int n_test, n_failed;
+#include "../ktap.h"
 
-static void result(int ok, const char *fmt, const char *arg)
-{
-	n_test++;
-	if (!ok)
-		n_failed++;
-	printf("%sok %d - ", ok ? "" : "not ", n_test);
-	printf(fmt, arg);
-	printf("\n");
-}
+#define result(ok, fmt, arg) ktap_result(ok, fmt, arg)
 
 static const uint8_t *ptr(const uint8_t *t, int i)
 {
@@ -90,6 +82,8 @@ int main(int argc, char **argv)
 	FILE *f = fopen(argv[1], "r");
 	const uint8_t *t;
 	int count, ok;
+
+	ktap_start();
 
 	if (!f) {
 		perror(argv[1]);
@@ -195,6 +189,5 @@ int main(int argc, char **argv)
 			fclose(img);
 		result(ok, "device memory %s holds the identity, magic and key", argv[i]);
 	}
-	printf("%d passed, %d failed\n", n_test - n_failed, n_failed);
-	return n_failed != 0;
+	return ktap_finish();
 }

@@ -1,7 +1,7 @@
 #!/bin/bash
 # Packaging tests, host side: DKMS against the installed kernel headers,
 # install/uninstall into a throwaway DESTDIR, vgpu-unlock-check against
-# fixtures and mock drivers, shellcheck. KTAP lines; ends with
+# fixtures and mock drivers. KTAP (a SKIP is neither passed nor failed); ends with
 # "N passed, M failed"; exit 0 iff M is 0.
 #   tests/packaging/run.sh [--dkms-only]
 # Environment: VUKP_MOCK_DIR  directory with nvidia-{default,nosac,
@@ -17,7 +17,8 @@ VERSION=$(cat VERSION)
 T=$(mktemp -d /tmp/vukp-packaging.XXXXXX)
 DKMS_ONLY=
 [ "${1:-}" = --dkms-only ] && DKMS_ONLY=1
-N=0 PASS=0 FAIL=0
+N=0 PASS=0 FAIL=0 SKIP=0
+echo "KTAP version 1"
 
 cleanup() {
 	if [ -n "${DKMS_ADDED:-}" ]; then
@@ -34,7 +35,7 @@ trap cleanup EXIT
 
 ok() { N=$((N + 1)); PASS=$((PASS + 1)); echo "ok $N - $1"; }
 nok() { N=$((N + 1)); FAIL=$((FAIL + 1)); echo "not ok $N - $1"; [ $# -gt 1 ] && printf '%s\n' "$2" | sed 's/^/# /' | head -n 30; }
-skip() { N=$((N + 1)); PASS=$((PASS + 1)); echo "ok $N - $1 # SKIP $2"; }
+skip() { N=$((N + 1)); SKIP=$((SKIP + 1)); echo "ok $N - $1 # SKIP $2"; }
 # t DESC CMD...: ok if CMD succeeds
 t() { local d=$1 out; shift; if out=$("$@" 2>&1); then ok "$d"; else nok "$d" "$out"; fi; }
 # has DESC FILE PATTERN: ok if FILE contains the (grep -E) pattern
@@ -126,6 +127,8 @@ dkms_tests() {
 }
 dkms_tests
 if [ -n "$DKMS_ONLY" ]; then
+	echo "1..$N"
+	echo "# $SKIP skipped"
 	echo "$PASS passed, $FAIL failed"
 	[ "$FAIL" -eq 0 ]; exit
 fi
@@ -226,6 +229,30 @@ if env -u DESTDIR scripts/install.sh --help | grep -q '^usage:' && scripts/unins
 	scripts/vgpu-unlock-check --help | grep -q '^usage:' && scripts/vgpu-unlock-status --help | grep -q '^usage:' &&
 	scripts/dkms-tree.sh --help | grep -q '^usage:'; then ok "every script has --help"; else nok "every script has --help"; fi
 
+# Every installed path a document shows is one make install places (with the
+# default PREFIX, or PREFIX=/usr where the doc says so): paths naming this
+# project's files (vgpu_unlock_kp, libvgpu_unlock_shim, /etc/vgpu_unlock/...).
+R3=$T/docpaths-local R4=$T/docpaths-usr
+if env DESTDIR="$R3" scripts/install.sh >"$T/dp.log" 2>&1 &&
+	env DESTDIR="$R4" PREFIX=/usr scripts/install.sh >>"$T/dp.log" 2>&1; then
+	while IFS=: read -r doc path; do
+		# a path ending in "-" is a prefix in the doc (/usr/src/vgpu_unlock_kp-<version>)
+		if [ -e "$R3$path" ] || [ -e "$R4$path" ] ||
+			{ [[ $path == *- ]] && compgen -G "$R3$path*" >/dev/null; }; then
+			ok "installed path in $doc is placed by make install: $path"
+		else
+			nok "installed path in $doc is placed by make install: $path" \
+				"not under DESTDIR with PREFIX=/usr/local nor /usr: $(cd "$R3" && find . -type f | sed 's/^\.//' | tr '\n' ' ')"
+		fi
+	done < <(git grep -oE '(/usr/local|/usr|/etc)/[A-Za-z0-9_./-]*(vgpu_unlock_kp|libvgpu_unlock_shim|vgpu_unlock/|vgpu-unlock-)[A-Za-z0-9_./-]*' \
+		-- README.md 'docs/*.md' | sed 's/[.]$//' | sort -u)
+else
+	nok "stage make install for the documents' paths" "$(cat "$T/dp.log")"
+fi
+
+# Every message docs/troubleshooting.md quotes is in the code (or another program's, listed)
+t "docs/troubleshooting.md: every quoted message is printed by the code" python3 tests/packaging/doc-messages.py
+
 # ---- (c) vgpu-unlock-check -----------------------------------------------------
 MOCK=${VUKP_MOCK_DIR:-}
 if [ -z "$MOCK" ]; then
@@ -310,7 +337,6 @@ mk sys/module/nvidia/version '580.82.02\n'
 mk proc/kallsyms 'ffffffffc0001000 T os_mem_copy\t[nvidia]\nffffffffc0001100 t os_map_kernel_space\t[nvidia]\nffffffffc0001200 T os_unmap_kernel_space\t[nvidia]\nffffffffc0001300 T rm_ioctl\t[nvidia]\nffffffffc0001400 t nvidia_unlocked_ioctl\t[nvidia]\nffffffffc0001500 T os_memcpy_to_user\t[nvidia]\nffffffffc0001600 T os_memcpy_from_user\t[nvidia]\nffffffff81000000 T os_mem_copy_decoy\n'
 mkdir -p "$F/sys/class/iommu/dmar0" "$F/sys/firmware/efi/efivars" "$F/sys/module/nvidia_vgpu_vfio"
 printf '\007\000\000\000\000' >"$F/sys/firmware/efi/efivars/SecureBoot-8be4df61-93ca-11d2-aa0d-00e098032b8c"
-mk sys/kernel/security/lockdown '[none] integrity confidentiality\n'
 mk proc/cmdline 'root=/dev/sda1 intel_iommu=on\n'
 gpu 0000:01:00.0 0x1b06          # GTX 1080 Ti: Pascal -> P40, last R535
 gpu 0000:01:00.1 0x10ef 0x040300 # its audio function: ignored
@@ -354,6 +380,12 @@ if python3 -c 'import json,sys; g={x["device_id"]: x["unlockable"] for x in json
 	ok "fixture: --json unlockable per GPU"
 else nok "fixture: --json unlockable per GPU" "$(cat "$T/gj.err")"; fi
 
+run_chk s0 "${FX[@]}" $CHK --only signing
+has "fixture: no /proc/modules -> FAIL, no module loads" "$T/s0.out" '^FAIL +signing +this kernel has no loadable module support'
+mk proc/modules ''
+run_chk s1 "${FX[@]}" $CHK --only signing
+has "fixture: no lockdown file -> said so, not 'lockdown none'" "$T/s1.out" '^PASS +signing +Secure Boot off, lockdown not in this kernel'
+mk sys/kernel/security/lockdown '[none] integrity confidentiality\n'
 run_chk s "${FX[@]}" $CHK --only signing
 has "fixture: Secure Boot off, lockdown none -> PASS" "$T/s.out" '^PASS +signing +Secure Boot off, lockdown none'
 printf '\007\000\000\000\001' >"$F/sys/firmware/efi/efivars/SecureBoot-8be4df61-93ca-11d2-aa0d-00e098032b8c"
@@ -400,25 +432,15 @@ has "fixture: module armed -> PASS" "$T/m2.out" '^PASS +module +vgpu_unlock_kp 0
 has "fixture: per-GPU error surfaced" "$T/m2.out" '^WARN +module +GPU 0000:02:00\.0: state=idle, error: not enough usable driver entries for every type'
 run_chk all "${FX[@]}" $CHK --json
 json_ok "fixture: full --json run parses" all
-run_chk st env VUKP_ROOT="$F" scripts/vgpu-unlock-status --shim /nonexistent
-has "vgpu-unlock-status: per-GPU view of the module status" "$T/st.out" '^  vGPU types  GRID P40-1Q'
-has "vgpu-unlock-status: probe hits" "$T/st.out" '^  os_mem_copy +3 hits'
-has "vgpu-unlock-status: key rejects shown" "$T/st.out" 'key rejects 2\)'
-has "vgpu-unlock-status: entries in use, borrowing" "$T/st.out" '^  0 +sacrificial 0000:01:00\.0  GRID P40-1Q'
-has "vgpu-unlock-status: tables line" "$T/st.out" '^tables .*1 sacrificial: 0\+1\); borrow on: 2076 usable, 25 reserved; 25 in use \(24 borrowed\)'
+# The status tool on the real status file: tests/selftests/26-status.sh (guest).
 if [ -f userspace-shim/libvgpu_unlock_shim.so ]; then
 	run_chk st2 env VUKP_ROOT="$F" scripts/vgpu-unlock-status --shim userspace-shim/libvgpu_unlock_shim.so
 	has "vgpu-unlock-status: effective shim config from the shim itself" "$T/st2.out" 'unlock=true unlock_migration=false'
 fi
 
-# ---- (d) shellcheck ------------------------------------------------------------
-if command -v shellcheck >/dev/null 2>&1; then
-	for f in scripts/*.sh scripts/vgpu-unlock-check scripts/vgpu-unlock-status scripts/vgpu-unlock-report tests/packaging/run.sh; do
-		t "shellcheck $f" shellcheck -x "$f"
-	done
-else
-	skip shellcheck "shellcheck not installed"
-fi
+# Every script is shellchecked by make style (scripts/style.sh).
 
+echo "1..$N"
+echo "# $SKIP skipped"
 echo "$PASS passed, $FAIL failed"
 [ "$FAIL" -eq 0 ]

@@ -29,6 +29,20 @@ done
 [ -n "$kernels" ] || kernels=$VUKP_CHECK_KERNELS
 lanes=${VUKP_LANES:-2}
 
+# Output: one KTAP document; each kernel's run (run.sh's own document) is a
+# subtest, printed as it ends, followed by its result line; the host suites'
+# results (VUKP_EXTRA_RESULTS) are test cases. With two lanes the kernels'
+# results can come out of order (each keeps its number).
+kidx() { # KERNEL -> its test number (1 is the dependencies)
+	local i=2 x
+	for x in $kernels; do
+		[ "$x" = "$1" ] && { echo $i; return; }
+		i=$((i + 1))
+	done
+}
+nk=$(wc -w <<<"$kernels") nx=$(wc -w <<<"${VUKP_EXTRA_RESULTS:-}")
+echo "KTAP version 1"
+echo "1..$((1 + nk + nx))"
 passed=0 failed=0
 add() { # PASSED FAILED SOURCE
 	passed=$((passed + $1))
@@ -45,8 +59,10 @@ add_file() { # FILE: "PASSED FAILED"; a missing or malformed file is one failure
 }
 
 if ! "$here/deps.sh"; then
-	echo "not ok - dependencies (tests/qemu/deps.sh)"
+	echo "not ok 1 dependencies (tests/qemu/deps.sh)"
 	add 0 1 deps
+else
+	echo "ok 1 dependencies (tests/qemu/deps.sh)"
 fi
 
 # One kernel: debug build if needed, then run.sh; output to build/K/check.log,
@@ -56,11 +72,11 @@ one() { # KERNEL
 	mkdir -p "$out"
 	rm -f "$out/result"
 	{
-		vukp_kernel "$k" || { echo "not ok - [$k] unknown kernel"; echo "0 1" >"$out/result"; return; }
+		vukp_kernel "$k" || { printf 'KTAP version 1\nnot ok 1 [%s] unknown kernel\n1..1\n' "$k"; echo "0 1" >"$out/result"; return; }
 		if [ -n "$K_DEBUG" ]; then
 			local b0=$SECONDS
 			if ! "$here/build-debug-kernel.sh" "$k" >/dev/null; then
-				echo "not ok - [$k] build the debug kernel ($(dirname "$K_KBUILD")/build.log)"
+				printf 'KTAP version 1\nnot ok 1 [%s] build the debug kernel (%s)\n1..1\n' "$k" "$(dirname "$K_KBUILD")/build.log"
 				echo "0 1" >"$out/result"
 				return
 			fi
@@ -76,7 +92,13 @@ lane() { # KERNEL...: one after the other, each log shown when it ends
 	local k
 	for k in "$@"; do
 		one "$k"
-		cat "$repo/build/$k/check.log"
+		sed 's/^/    /' "$repo/build/$k/check.log"
+		local p f
+		if read -r p f _ 2>/dev/null <"$repo/build/$k/result" && [ "$f" = 0 ]; then
+			echo "ok $(kidx "$k") kernel $k"
+		else
+			echo "not ok $(kidx "$k") kernel $k"
+		fi
 	done
 }
 
@@ -145,8 +167,15 @@ for k in $kernels; do
 		summary+=("$k mttcg: $(cat "$repo/build/$k/mttcg/check.time" 2>/dev/null || echo '?') s")
 	fi
 done
+i=$((1 + nk))
 for f in ${VUKP_EXTRA_RESULTS:-}; do
+	i=$((i + 1))
 	add_file "$f"
+	if read -r p x _ 2>/dev/null <"$f" && [ "$x" = 0 ]; then
+		echo "ok $i host suite ${f##*/}"
+	else
+		echo "not ok $i host suite ${f##*/}"
+	fi
 done
 echo "# wall time per kernel (builds + boot + tests): ${summary[*]}; all guests: $((SECONDS - t0)) s"
 echo "$passed passed, $failed failed"

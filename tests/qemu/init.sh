@@ -118,9 +118,20 @@ unload_ours() { # -> 0 if nothing was left loaded
 dmesg -c >/dev/null
 dmesg -n 1
 
+# The run is one KTAP document: each script's own document (lib.sh) is a
+# subtest, indented by four spaces, followed by the script's result line.
 failed=0
 ran=0
+plan=0
+for t in /vukp/tests/*.sh; do
+	name=${t##*/}
+	name=${name%.sh}
+	case $name in [0-9][0-9]-* | demo*) selected "$name" && plan=$((plan + 1)) ;; esac
+done
+kml=/sys/kernel/debug/kmemleak
+[ "$VUKP_KMEMLEAK" = 1 ] && [ -w "$kml" ] && plan=$((plan + 1))
 echo "KTAP version 1"
+echo "1..$plan"
 for t in /vukp/tests/*.sh; do
 	[ -f "$t" ] || continue
 	name=${t##*/}
@@ -133,7 +144,8 @@ for t in /vukp/tests/*.sh; do
 	fifo=/tmp/vukp-suite.fifo
 	rm -f "$fifo"
 	mkfifo "$fifo" || setup_failed "mkfifo"
-	tee "$log" <"$fifo" &
+	# one process (kill_leftovers spares it): the log, and the console indented
+	awk -v f="$log" '{ print >f; print "    " $0; fflush() }' <"$fifo" &
 	teepid=$!
 	start=$(date +%s)
 	(cd /tmp && exec timeout -k 5 "$VUKP_TIMEOUT" sh "$t") >"$fifo" 2>&1 </dev/null
@@ -144,25 +156,29 @@ for t in /vukp/tests/*.sh; do
 	echo "# suite $name: exit $rc after ${took}s"
 	dmesg -c
 
+	why=
 	if [ "$took" -ge "$VUKP_TIMEOUT" ]; then
-		echo "not ok - $name timed out after ${VUKP_TIMEOUT}s"
-		failed=1
+		why="timed out after ${VUKP_TIMEOUT}s"
 	elif grep -q '^not ok' "$log"; then
-		failed=1
+		why="failed"
 	elif [ "$rc" != 0 ] && [ "$rc" != 4 ]; then
-		echo "not ok - $name exited $rc"
-		failed=1
+		why="exited $rc"
 	elif ! grep -qE '^(not )?ok' "$log"; then
-		echo "not ok - $name printed no results"
-		failed=1
+		why="printed no results"
 	fi
 	if ! unload_ours; then
-		echo "not ok - $name left modules loaded"
-		failed=1
+		why="${why:+$why; }left modules loaded"
 	fi
 	dmesg -c
+	if [ -n "$why" ]; then
+		echo "not ok $ran $name # $why"
+		failed=1
+	elif [ "$rc" = 4 ]; then
+		echo "ok $ran $name # SKIP $(sed -n 's/^ok .* # SKIP //p' "$log" | head -n 1)"
+	else
+		echo "ok $ran $name"
+	fi
 done
-kml=/sys/kernel/debug/kmemleak
 if [ "$VUKP_KMEMLEAK" = 1 ] && [ -w "$kml" ]; then
 	# Objects younger than 5 s are never reported: let the last script's age.
 	sleep 5
@@ -172,9 +188,11 @@ if [ "$VUKP_KMEMLEAK" = 1 ] && [ -w "$kml" ]; then
 	echo "# kmemleak scan took $(($(date +%s) - start))s"
 	dmesg -c
 	if [ -n "$leaks" ]; then
-		echo "not ok - kmemleak: suspected leaks"
+		echo "not ok $plan kmemleak: suspected leaks"
 		echo "$leaks" | head -n 60 | sed 's/^/# /'
 		failed=1
+	else
+		echo "ok $plan kmemleak: no suspected leaks"
 	fi
 fi
 if [ "$ran" = 0 ]; then

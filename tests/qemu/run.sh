@@ -69,16 +69,21 @@ flock -w "${VUKP_LOCK_WAIT:-1800}" 9 || { echo "run.sh: builds locked by another
 rm -f "$run/result" "$clog"
 : >"$blog"
 
-passed=0 failed=0 skipped=0
+# The run is one KTAP document: the build steps and host-side checks are its
+# test cases, each guest script a subtest (nested as the guest printed it);
+# the plan comes last, as the count is known only then.
+passed=0 failed=0 skipped=0 n=0
 tag="[$kernel${VUKP_RUN:+ $VUKP_RUN}]"
-say() { echo "$tag $*"; }
-h_ok() { passed=$((passed + 1)); echo "ok - $tag $1"; }
+echo "KTAP version 1"
+say() { echo "# $tag $*"; }
+h_ok() { n=$((n + 1)) passed=$((passed + 1)); echo "ok $n $tag $1"; }
 h_fail() { # DESC [DIAG]
-	failed=$((failed + 1))
-	echo "not ok - $tag $1"
+	n=$((n + 1)) failed=$((failed + 1))
+	echo "not ok $n $tag $1"
 	[ -z "${2:-}" ] || while IFS= read -r l; do echo "# $l"; done <<<"$2"
 }
 finish() {
+	echo "1..$n"
 	echo "$passed $failed" >"$run/result"
 	echo "# $tag $passed passed, $failed failed, $skipped skipped"
 	[ "$failed" = 0 ]
@@ -173,6 +178,11 @@ fi
 if [ -f "$repo/userspace-shim/Makefile" ]; then
 	logged "userspace shim" make -C "$repo/userspace-shim" || true
 fi
+# the status tool and a bash to run it, for 26-status in the guest
+cp /bin/bash "$hbin/"
+tools=$out/tools
+mkdir -p "$tools"
+cp "$repo/scripts/vgpu-unlock-status" "$tools/vgpu-unlock-status.sh"
 rm -f "$hlib/libvgpu_unlock_shim.so"
 [ ! -f "$repo/userspace-shim/libvgpu_unlock_shim.so" ] ||
 	cp "$repo/userspace-shim/libvgpu_unlock_shim.so" "$hlib/"
@@ -211,7 +221,7 @@ flock -u 9
 # Initramfs
 initrd=$run/initramfs.cpio.gz
 mk=("$here/mkinitramfs.sh" -o "$initrd" --ko "$ko" --bin "$hbin" --lib "$hlib"
-	--tests "$repo/tests/selftests")
+	--tests "$repo/tests/selftests" --tests "$tools")
 for d in "${variant_dirs[@]}"; do mk+=(--ko "$d"); done
 for d in "${test_dirs[@]}"; do mk+=(--tests "$d"); done
 if ! logged "initramfs" "${mk[@]}"; then
@@ -271,17 +281,41 @@ say "QEMU exited $qrc after $took s"
 clean=$run/console.txt
 tr -d '\r' <"$clog" | sed 's/\x1b\[[0-9;?]*[A-Za-z]//g; s/\x1bc//g' >"$clean"
 
-# (h) the guest's KTAP lines, tagged with the kernel, with diagnostics of failures
-awk -v tag="$tag" '
+# (h) the guest's KTAP: its scripts' subtests as they are (diagnostics only
+# after a failure), their result lines numbered on in this document and
+# tagged with the kernel. Counted the same as every suite (lib.sh): a case
+# passes, fails or is skipped; a subtest counts its cases, and one failure
+# more if it failed with no failed case (timeout, exit status, leftovers);
+# a result line with no subtest (kmemleak) counts itself.
+awk -v tag="$tag" -v n="$n" -v counts="$run/counts" '
+	function count(line, ind) {
+		if (line ~ /^not ok/) return "f"
+		return line ~ /# SKIP/ ? "s" : "p"
+	}
 	/^# suite: / { print "# " tag " suite: " substr($0, 10); diag = 0; next }
-	/^ok / { sub(/ - /, " - " tag " "); print; diag = 0; next }
-	/^not ok / { sub(/ - /, " - " tag " "); print; diag = 1; next }
+	/^    (KTAP version|[0-9]+\.\.[0-9]+)/ { print; diag = 0; next }
+	/^    (not )?ok / {
+		print; c = count(substr($0, 5)); leaves++; lc[c]++
+		diag = (c == "f"); next
+	}
+	/^    #/ && diag { print; next }
+	/^(not )?ok [0-9]+ / {
+		c = count($0)
+		if (!leaves) tot[c]++
+		else {
+			tot["p"] += lc["p"]; tot["s"] += lc["s"]; tot["f"] += lc["f"]
+			if (c == "f" && !lc["f"]) tot["f"]++
+		}
+		leaves = 0; delete lc
+		sub(/^(not )?ok [0-9]+ /, "")
+		printf "%s %d %s %s\n", c == "f" ? "not ok" : "ok", ++n, tag, $0
+		diag = (c == "f"); next
+	}
 	/^#/ && diag { print; next }
-	{ diag = 0 }' "$clean"
-passed=$((passed + $(grep -c '^ok ' "$clean" || true)))
-skipped=$(grep -c '^ok .*# SKIP' "$clean" || true)
-passed=$((passed - skipped))
-failed=$((failed + $(grep -c '^not ok' "$clean" || true)))
+	{ diag = 0 }
+	END { printf "%d %d %d %d\n", n, tot["p"], tot["f"], tot["s"] >counts }' "$clean"
+read -r n p f sk <"$run/counts"
+passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + sk))
 
 # (f) verdict: the exit code and the console line must agree
 line=$(grep -ao 'VUKP-VERDICT: [a-z-]*' "$clean" | tail -n 1 || true)

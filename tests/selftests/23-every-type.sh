@@ -46,6 +46,7 @@ s0=$(nv_checksum)
 kp_load || finish
 expect_start "[scarce] 1080 Ti: its first type starts" 0x0 $GPU_1080 "$(board_types $P40 | head -n 1)" -r -k
 expect_start "[scarce] 2080 Ti: its first type starts" 0x0 $GPU_2080 "$(board_types $RTX6000 | head -n 1)" -r -k
+# shellcheck disable=SC2046 # two "N M" pairs, split on purpose
 set -- $(kp_types $GPU_1080) $(kp_types $GPU_2080)
 usable=$(sed -n 's/^tables .* usable=\([0-9]*\) .*/\1/p' $KP_STATUS)
 expect_eq "[scarce] the two GPUs share every usable entry (N of M each)" "$usable" "$(($1 + $3))"
@@ -55,6 +56,7 @@ borrowed_p40=$(grep -c '^entry .* kind=borrowed' $KP_STATUS)
 sweep "[scarce] native P40, first start: every type ($borrowed_p40 entries were borrowed)" $GPU_P40 $P40
 expect_eq "[scarce] the P40's entries are reserved" "$(board_types $P40 | wc -l)" \
 	"$(sed -n 's/^tables .* reserved=\([0-9]*\) .*/\1/p' $KP_STATUS)"
+# shellcheck disable=SC2046 # "N M", split on purpose
 set -- $(kp_types $GPU_1080)
 n=$(board_types $P40 | sed -n "1,${1}p")
 nl='

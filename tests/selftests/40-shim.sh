@@ -14,6 +14,7 @@ shim() { LD_PRELOAD=$SHIM "$@"; }
 
 # expect_registers NAME GPU LINE: vgpud under the shim succeeds and says LINE
 expect_registers() {
+	# shellcheck disable=SC3043 # busybox ash has local
 	local out rc
 	out=$(shim $VGPUD -g "$2" 2>&1)
 	rc=$?

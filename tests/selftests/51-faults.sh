@@ -1,7 +1,7 @@
 #!/bin/sh
 # Fault injection: after each fault, nothing changed (table checksum), a
 # clear message or the right behaviour.
-#   - probed symbols missing: 21-module-refusal (omit-<symbol> for the four
+#   - probed symbols missing: 21-module-refusal (omit-<symbol> for the three
 #     probed ones, nosac, nomagicstart); here: the symbols the module does
 #     not probe may be missing;
 #   - corrupted tables (mock variants): a pointer outside nvidia, a huge
@@ -150,6 +150,7 @@ SWEEP_BUDGET=${SWEEP_BUDGET:-240}
 # One run: insmod NAME from KO with its N-th allocation failed -> CLS (the
 # class of the outcome; "done" when nothing was injected)
 fn_run() { # NAME KO N
+	# shellcheck disable=SC3043 # busybox ash has local
 	local name=$1 ko=$2 at=$3 out msgs r st
 	out=$("$FAILNTH" "$at" "$ko")
 	msgs=$(dmesg -c)
@@ -180,7 +181,7 @@ fn_run() { # NAME KO N
 		# instead of stepping over it
 		# (its "armed:" or refusal line; "disarmed" may be the previous
 		# run's rmmod)
-		if ARMLOG=$(echo "$msgs" | grep -E "vgpu_unlock_kp: nvidia [^ ]*: (armed: |.*nothing armed, nothing changed)"); then
+		if echo "$msgs" | grep -qE "vgpu_unlock_kp: nvidia [^ ]*: (armed: |.*nothing armed, nothing changed)"; then
 			CLS="$CLS, after the module's arming"
 			[ -n "$ARMLOG_SHOWN" ] || { ARMLOG_SHOWN=1; diag "nvidia allocation $at: $CLS; the module printed: $msgs"; }
 		fi
@@ -209,8 +210,8 @@ fn_insmod_nv() {
 # after every allocation, which falls back to its pool; kvmalloc falling
 # back to vmalloc) does not count as a change of outcome.
 sweep() {
-	fn=$1 n=1 step=1 same=0 prev= last=0 runs=0 injected=0 t0=$(date +%s)
-	SITES= AFTER=
+	fn=$1 n=1 step=1 same=0 prev='' last=0 runs=0 injected=0 t0=$(date +%s)
+	SITES='' AFTER=''
 	while :; do
 		if [ $(($(date +%s) - t0)) -ge "$SWEEP_BUDGET" ]; then
 			SITES="$SITES
@@ -238,7 +239,7 @@ stopped at N=$n after ${SWEEP_BUDGET}s"
 		[ "$c" = "$prev" ] || SITES="$SITES
 N=$n: $c"
 		case $c in *"after the module's arming"*) [ -n "$AFTER" ] || AFTER=$n ;; esac
-		[ "$c" = done ] && break
+		[ "$c" = "done" ] && break
 		if [ "$c" = "$prev" ]; then same=$((same + 1)); else same=0; fi
 		prev=$c last=$n
 		if [ $same -ge 8 ]; then

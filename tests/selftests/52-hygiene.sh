@@ -42,7 +42,7 @@ vm0=$(vmaps)
 kp_load || finish
 kp_ref=$(cat /sys/module/vgpu_unlock_kp/refcnt)
 kp_unload
-bad= starts=0
+bad='' starts=0
 for i in $(seq "$cycles"); do
 	insmod "$KP_KO" || { bad="$bad [insmod $i]"; break; }
 	grep -q "state=armed" $KP_STATUS || { bad="$bad [not armed $i]"; break; }
@@ -71,7 +71,7 @@ nv_unload
 # the probes are int3 ones and must never be optimized, or one unregistered
 # just before nvidia goes can stay in the kernel's table for good (see
 # vukp_guard() in module/probes.c).
-bad= opt=
+bad='' opt=''
 dmesg_mark
 for i in 1 2 3 4 5; do
 	nv_load default || break

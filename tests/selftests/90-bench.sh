@@ -34,6 +34,7 @@ stats() { # KEY -> "median min max" (n/a when no sample)
 		      printf "%.1f %.1f %.1f\n", m, v[1], v[NR] }'
 }
 row() { # LABEL KEY BASEKEY: median min max ratio-of-medians
+	# shellcheck disable=SC2046 # the figures, split on purpose
 	set -- "$1" "$2" "$3" $(stats "$2") $(stats "$3")
 	awk -v l="$1" -v m="$4" -v lo="$5" -v hi="$6" -v b="$7" 'BEGIN {
 		r = (b + 0 > 0 && m != "n/a") ? sprintf("%.3f", m / b) : "n/a"

@@ -9,14 +9,15 @@ say() { printf '\n=== %s\n' "$*"; }
 show() { sed 's/^/    /'; }
 rm -f /etc/vgpu_unlock/*.toml 2>/dev/null
 
-say "modprobe nvidia (the mock vGPU host driver, R580 19.1) with three GPUs:"
-nv_load default || finish
+# R535 (vGPU 16.x): the last branch with Pascal's vGPU types (P40), as in
+# docs/compatibility.md, so that the 1080 Ti's unlock is one a real host can have.
+say "modprobe nvidia (the mock vGPU host driver, R535 16.x, the last with Pascal vGPU types) with three GPUs:"
+nv_load r535 || finish
 printf '    %s  GeForce GTX 1080 Ti  10de:1b06\n    %s  GeForce RTX 2080 Ti  10de:1e07\n    %s  Tesla P40            10de:1b38 (a vGPU board)\n' \
 	$GPU_1080 $GPU_2080 $GPU_P40
 
 say "BEFORE: nvidia-vgpud, no unlock"
 $VGPUD 2>&1 | show
-rc=$?
 out=$($VGPUD 2>&1)
 if echo "$out" | grep -q "GPU not supported by vGPU at PCI Id: 0:4:0" &&
 	echo "$out" | grep -q "GPU not supported by vGPU at PCI Id: 0:5:0"; then

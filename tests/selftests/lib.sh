@@ -7,8 +7,12 @@
 #   expect_eq "three GPUs" 3 "$n"
 #   finish                           # exit 1 if anything failed
 #
-# Output: "ok N - desc", "not ok N - desc" followed by "# diag" lines,
-# "ok N - desc # SKIP reason". N counts per script from 1.
+# Output is a KTAP version 1 document: the "KTAP version 1" header when this
+# file is sourced, "ok N - desc", "not ok N - desc" followed by "# diag"
+# lines, "ok N - desc # SKIP reason" (N counts per script from 1), and the
+# plan "1..N" (after the header with ktap_plan, else at the end from finish).
+# The guest's /init nests each script's document as a subtest of the run.
+# Counting (the same in every suite): a SKIP is neither passed nor failed.
 # Environment set by the guest's /init: VUKP_KERNEL (6.1, 6.12, debug),
 # VUKP_GPUS (ivshmem GPUs attached), VUKP_TIMEOUT (this script's limit, s).
 
@@ -19,13 +23,15 @@ _ktap_n=0
 _ktap_failed=0
 _ktap_skipped=0
 _ktap_mark=
+_ktap_planned=
+echo "KTAP version 1"
 
 _ktap_diag() { # TEXT: each line as "# line"
 	[ -n "$1" ] && printf '%s\n' "$1" | sed 's/^/# /'
 	return 0
 }
 
-ktap_plan() { echo "1..$1"; }
+ktap_plan() { _ktap_planned=1; echo "1..$1"; }
 
 diag() { _ktap_diag "$*"; }
 
@@ -50,6 +56,7 @@ skip() { # DESC REASON
 
 skip_all() { # REASON: the whole script does not apply here
 	skip "${0##*/}" "$1"
+	[ -n "$_ktap_planned" ] || echo "1..$_ktap_n"
 	exit 4
 }
 
@@ -101,7 +108,8 @@ mod_loaded() { # NAME
 	grep -q "^$1 " /proc/modules
 }
 
-finish() { # summary comment; exit 1 if any test failed
+finish() { # plan (unless given), summary comment; exit 1 if any test failed
+	[ -n "$_ktap_planned" ] || echo "1..$_ktap_n"
 	echo "# ${0##*/}: $((_ktap_n - _ktap_failed - _ktap_skipped)) passed, $_ktap_failed failed, $_ktap_skipped skipped"
 	[ "$_ktap_failed" = 0 ] || exit 1
 	exit 0

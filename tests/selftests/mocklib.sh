@@ -1,4 +1,5 @@
 # shellcheck shell=sh
+# shellcheck disable=SC2034 # the variables are for the scripts that source this file
 # Helpers for tests against the mock nvidia (sourced after lib.sh).
 GPU_1080=0000:00:04.0	# GeForce GTX 1080 Ti 10de:1b06, minor 0
 GPU_2080=0000:00:05.0	# GeForce RTX 2080 Ti 10de:1e07, minor 1

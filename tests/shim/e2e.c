@@ -18,17 +18,14 @@
 #include <unistd.h>
 
 #include "vukp_nvabi.h"
+#include "../ktap.h"
 
-static int num, failed, fd;
+static int fd;
 static const char *dir;
 
 static void result(int ok, const char *name)
 {
-	num++;
-	printf("%sok %d - e2e: %s\n", ok ? "" : "not ", num, name);
-	fflush(stdout);
-	if (!ok)
-		failed++;
+	ktap_result(ok, "e2e: %s", name);
 }
 
 static void nvos_init(unsigned char nvos[32], uint32_t cmd, void *params,
@@ -96,7 +93,7 @@ int main(int argc, char **argv)
 	if (argc != 2)
 		return 2;
 	dir = argv[1];
-	printf("KTAP version 1\n");
+	ktap_start();
 	fd = memfd_create("vukp-fakerm", MFD_CLOEXEC);
 
 	/* 1: real ioctl fails: result and errno passed through untouched */
@@ -205,6 +202,5 @@ int main(int argc, char **argv)
 		ret = ioctl(nul, TIOCGWINSZ, &ws);
 		result(ret == -1 && errno == ENOTTY, "unrelated ioctl passed through");
 	}
-	printf("1..%d\n", num);
-	return failed ? 1 : 0;
+	return ktap_finish();
 }

@@ -11,11 +11,13 @@ FUZZ_SECONDS=${FUZZ_SECONDS:-60}
 SO=$SHIM/libvgpu_unlock_shim.so
 TMP=$(mktemp -d /tmp/vukp-shim-check.XXXXXX)
 trap 'rm -rf "$TMP"' EXIT
-n=0 pass=0 fail=0
+n=0 pass=0 fail=0 skip=0
 
-emit() { # emit <ok:0|1> <description>
+emit() { # emit <ok:0|1|skip> <description> (a SKIP is neither passed nor failed)
 	n=$((n + 1))
-	if [ "$1" = 1 ]; then
+	if [ "$1" = skip ]; then
+		skip=$((skip + 1)); echo "ok $n - $2"
+	elif [ "$1" = 1 ]; then
 		pass=$((pass + 1)); echo "ok $n - $2"
 	else
 		fail=$((fail + 1)); echo "not ok $n - $2"
@@ -29,6 +31,7 @@ run() {
 	out=$("$@" 2>"$TMP/stderr"); rc=$?
 	while IFS= read -r line; do
 		case $line in
+		"ok "*"# SKIP"*) seen=1; emit skip "$prefix${line#ok * - }" ;;
 		"ok "*) seen=1; emit 1 "$prefix${line#ok * - }" ;;
 		"not ok "*) seen=1; emit 0 "$prefix${line#not ok * - }" ;;
 		"#"*) echo "$line" ;;
@@ -90,5 +93,6 @@ for t in toml rewrite; do
 done
 
 echo "1..$n"
+echo "# $skip skipped"
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

@@ -17,6 +17,7 @@
 #include "shim.h"
 #include "vukp_catalog.h"
 #include "vukp_nvabi.h"
+#include "../ktap.h"
 
 /* ------------------------------------------------------------ framework */
 
@@ -81,10 +82,10 @@ static void run(void (*fn)(void), const char *name)
 
 		for (; line && shown < 30; line = strtok(NULL, "\n"), shown++)
 			printf("# log: %s\n", line);
-		printf("not ok %d - %s\n", t_num, name);
+		ktap_result(0, "%s", name);
 		t_fail++;
 	} else {
-		printf("ok %d - %s\n", t_num, name);
+		ktap_result(1, "%s", name);
 		t_pass++;
 	}
 	fflush(stdout);
@@ -1422,7 +1423,7 @@ int main(void)
 	}
 	vukp_log_set_sink(sink);
 	vukp_main_cfg_default(&cfg_default);
-	printf("KTAP version 1\n");
+	ktap_start();
 
 	RUN(test_pci_pascal_keeps_subsystem);
 	RUN(test_pci_maxwell_and_turing_spoof_subsystem);
@@ -1474,7 +1475,6 @@ int main(void)
 	RUN(test_env_and_at_secure);
 	RUN(test_effective_config_line);
 
-	printf("1..%d\n", t_num);
 	{
 		char cmd[128];
 
@@ -1482,5 +1482,5 @@ int main(void)
 		if (system(cmd) != 0)
 			printf("# could not remove %s\n", t_dir);
 	}
-	return t_fail ? 1 : 0;
+	return ktap_finish();
 }
