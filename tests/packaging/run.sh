@@ -432,7 +432,7 @@ has "fixture: module armed -> PASS" "$T/m2.out" '^PASS +module +vgpu_unlock_kp 0
 has "fixture: per-GPU error surfaced" "$T/m2.out" '^WARN +module +GPU 0000:02:00\.0: state=idle, error: not enough usable driver entries for every type'
 run_chk all "${FX[@]}" $CHK --json
 json_ok "fixture: full --json run parses" all
-# The status tool on the real status file: tests/selftests/26-status.sh (guest).
+# The status tool on the real status file: tests/selftests/29-status.sh (guest).
 if [ -f userspace-shim/libvgpu_unlock_shim.so ]; then
 	run_chk st2 env VUKP_ROOT="$F" scripts/vgpu-unlock-status --shim userspace-shim/libvgpu_unlock_shim.so
 	has "vgpu-unlock-status: effective shim config from the shim itself" "$T/st2.out" 'unlock=true unlock_migration=false'

@@ -178,7 +178,7 @@ fi
 if [ -f "$repo/userspace-shim/Makefile" ]; then
 	logged "userspace shim" make -C "$repo/userspace-shim" || true
 fi
-# the status tool and a bash to run it, for 26-status in the guest
+# the status tool and a bash to run it, for 29-status in the guest
 cp /bin/bash "$hbin/"
 tools=$out/tools
 mkdir -p "$tools"
