@@ -838,7 +838,7 @@ bool vukp_state_refresh_main(struct vukp_state *s)
 		s->main_file.nerrors = vukp_main_cfg_parse(&s->main, buf, len,
 							   s->main_file.path);
 	free(buf);
-	vukp_log_debug = s->env_debug || s->main.debug;
+	__atomic_store_n(&vukp_log_debug, s->env_debug || s->main.debug, __ATOMIC_RELAXED);
 	return true;
 }
 
@@ -860,10 +860,21 @@ bool vukp_state_refresh_profile(struct vukp_state *s)
 
 void vukp_env_from_process(struct vukp_env *env)
 {
+	static const char *const names[] = {
+		"VGPU_UNLOCK_CONFIG_PATH", "VGPU_UNLOCK_PROFILE_OVERRIDE_CONFIG_PATH",
+		"VGPU_UNLOCK_DEBUG",
+	};
+	size_t i;
+
+	/* secure_getenv: NULL in a setuid / AT_SECURE process */
 	env->secure = getauxval(AT_SECURE) != 0;
-	env->config_path = getenv("VGPU_UNLOCK_CONFIG_PATH");
-	env->profile_path = getenv("VGPU_UNLOCK_PROFILE_OVERRIDE_CONFIG_PATH");
-	env->debug = getenv("VGPU_UNLOCK_DEBUG");
+	env->config_path = secure_getenv(names[0]);
+	env->profile_path = secure_getenv(names[1]);
+	env->debug = secure_getenv(names[2]);
+	env->ignored = false;
+	for (i = 0; env->secure && i < sizeof(names) / sizeof(names[0]); i++)
+		if (getenv(names[i]))	/* only to say that it is ignored */
+			env->ignored = true;
 }
 
 void vukp_state_init(struct vukp_state *s, const struct vukp_env *env)
@@ -872,7 +883,7 @@ void vukp_state_init(struct vukp_state *s, const struct vukp_env *env)
 	s->main_file.path = VUKP_DEFAULT_CONFIG_PATH;
 	s->prof_file.path = VUKP_DEFAULT_PROFILE_PATH;
 	if (env->secure) {
-		if (env->config_path || env->profile_path || env->debug)
+		if (env->ignored || env->config_path || env->profile_path || env->debug)
 			vukp_warn("running with AT_SECURE: VGPU_UNLOCK_* environment variables ignored");
 	} else {
 		if (env->config_path && *env->config_path)
@@ -882,7 +893,7 @@ void vukp_state_init(struct vukp_state *s, const struct vukp_env *env)
 		s->env_debug = env->debug && *env->debug && strcmp(env->debug, "0");
 	}
 	vukp_main_cfg_default(&s->main);
-	vukp_log_debug = s->env_debug;
+	__atomic_store_n(&vukp_log_debug, s->env_debug, __ATOMIC_RELAXED);
 	vukp_state_refresh_main(s);
 	vukp_state_refresh_profile(s);
 }

@@ -30,7 +30,7 @@
 enum vukp_log_level { VUKP_LOG_ERR, VUKP_LOG_WARN, VUKP_LOG_INFO, VUKP_LOG_DEBUG };
 typedef void (*vukp_log_sink_fn)(enum vukp_log_level level, const char *line);
 
-extern bool vukp_log_debug;
+extern bool vukp_log_debug;	/* read lock-free: __atomic_* access */
 void vukp_log_set_sink(vukp_log_sink_fn fn);
 void vukp_log(enum vukp_log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
@@ -39,7 +39,7 @@ void vukp_log(enum vukp_log_level level, const char *fmt, ...)
 #define vukp_info(...)	vukp_log(VUKP_LOG_INFO, __VA_ARGS__)
 #define vukp_dbg(...)							\
 	do {								\
-		if (vukp_log_debug)					\
+		if (__atomic_load_n(&vukp_log_debug, __ATOMIC_RELAXED))	\
 			vukp_log(VUKP_LOG_DEBUG, __VA_ARGS__);		\
 	} while (0)
 
@@ -177,10 +177,12 @@ struct vukp_rt {
 };
 
 struct vukp_env {
+	/* taken with secure_getenv() */
 	const char *config_path;	/* VGPU_UNLOCK_CONFIG_PATH */
 	const char *profile_path;	/* VGPU_UNLOCK_PROFILE_OVERRIDE_CONFIG_PATH */
 	const char *debug;		/* VGPU_UNLOCK_DEBUG */
 	bool secure;			/* getauxval(AT_SECURE) */
+	bool ignored;			/* secure, and one of them was set */
 };
 
 struct vukp_state {
@@ -221,6 +223,7 @@ enum vukp_rw {
 enum vukp_need vukp_rewrite_need(uint32_t cmd);
 bool vukp_pci_lookup(const struct vukp_main_cfg *cfg, uint16_t dev, uint16_t sub,
 		     uint16_t *new_dev, uint16_t *new_sub);
+/* prof and rt may be NULL for the main-config controls (no logging state). */
 unsigned int vukp_rewrite(void *nvos54, const struct vukp_main_cfg *cfg,
 			  struct vukp_profile_cfg *prof, struct vukp_rt *rt);
 void vukp_format_uuid(const unsigned char uuid[16], char out[37]);
