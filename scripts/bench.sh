@@ -63,7 +63,7 @@ if [ $host = 1 ]; then
 	done
 	say "== host: ioctl through the shim ($(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg); $reps repetitions x $iter calls; ns per call)"
 	say "$(printf '%-14s %9s %9s %9s %9s %9s %9s %8s %9s' case noshim min max shim min max ratio added)"
-	for c in fake-other fake-rm-other fake-pci fake-vmode sys-other; do
+	for c in fake-other fake-rm-other fake-pci fake-vmode fake-typeinfo sys-other; do
 		[ -f "$h/s-noshim-$c" ] || continue
 		read -r a amin amax <<<"$(stats "$h/s-noshim-$c")"
 		read -r b bmin bmax <<<"$(stats "$h/s-shim-$c")"

@@ -71,6 +71,8 @@ static unsigned int bad_size(struct vukp_rt *rt, uint32_t cmd, uint32_t size,
 {
 	unsigned int i;
 
+	if (!rt)	/* lock-free caller: it retries with rt, which logs */
+		return VUKP_RW_BADSIZE;
 	for (i = 0; i < rt->nlogged; i++)
 		if (rt->logged[i].cmd == cmd && rt->logged[i].size == size)
 			return VUKP_RW_BADSIZE;
@@ -451,7 +453,7 @@ unsigned int vukp_rewrite(void *nvos, const struct vukp_main_cfg *cfg,
 			/* both have the UUID at offset 0 */
 			memcpy(rt->uuid, p, sizeof(rt->uuid));
 			rt->have_uuid = true;
-			if (vukp_log_debug) {
+			if (__atomic_load_n(&vukp_log_debug, __ATOMIC_RELAXED)) {
 				char u[37];
 
 				vukp_format_uuid(rt->uuid, u);
