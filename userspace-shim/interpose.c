@@ -58,6 +58,7 @@ struct vukp_tls_cfg {
 	unsigned long gen;
 	struct vukp_main_cfg cfg;
 	struct vukp_pci_map pci[VUKP_TLS_PCI];
+	struct vukp_pci_memo memo;	/* the last lookup (daemons repeat it) */
 };
 static __thread struct vukp_tls_cfg vukp_tls
 	__attribute__((tls_model("initial-exec"))) = { .gen = ~0UL };
@@ -89,6 +90,8 @@ static void tls_copy_locked(void)
 	if (c->n_pci)
 		memcpy(vukp_tls.pci, c->pci, c->n_pci * sizeof(*c->pci));
 	vukp_tls.cfg.pci = vukp_tls.pci;
+	vukp_tls.memo.valid = false;
+	vukp_tls.cfg.memo = &vukp_tls.memo;
 	vukp_tls.gen = __atomic_load_n(&vukp_gen, __ATOMIC_RELAXED);
 }
 

@@ -96,8 +96,8 @@ static bool is_board(uint16_t dev)
 	return false;
 }
 
-bool vukp_pci_lookup(const struct vukp_main_cfg *cfg, uint16_t dev, uint16_t sub,
-		     uint16_t *new_dev, uint16_t *new_sub)
+static bool pci_lookup(const struct vukp_main_cfg *cfg, uint16_t dev, uint16_t sub,
+		       uint16_t *new_dev, uint16_t *new_sub)
 {
 	size_t i;
 
@@ -119,6 +119,24 @@ bool vukp_pci_lookup(const struct vukp_main_cfg *cfg, uint16_t dev, uint16_t sub
 		}
 	}
 	return false;
+}
+
+bool vukp_pci_lookup(const struct vukp_main_cfg *cfg, uint16_t dev, uint16_t sub,
+		     uint16_t *new_dev, uint16_t *new_sub)
+{
+	struct vukp_pci_memo *m = cfg->memo;
+
+	if (!m)
+		return pci_lookup(cfg, dev, sub, new_dev, new_sub);
+	if (!m->valid || m->dev != dev || m->sub != sub) {
+		m->hit = pci_lookup(cfg, dev, sub, &m->new_dev, &m->new_sub);
+		m->dev = dev;
+		m->sub = sub;
+		m->valid = true;
+	}
+	*new_dev = m->new_dev;
+	*new_sub = m->new_sub;
+	return m->hit;
 }
 
 static unsigned int rw_pci(void *p, const struct vukp_main_cfg *cfg)

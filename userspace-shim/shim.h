@@ -128,10 +128,17 @@ struct vukp_pci_map {
 	uint16_t device_id, sub_system_id;
 };
 
+/* The last PCI-id lookup, for a thread-private copy of the settings. */
+struct vukp_pci_memo {
+	bool valid, hit;
+	uint16_t dev, sub, new_dev, new_sub;
+};
+
 struct vukp_main_cfg {
 	bool unlock, unlock_migration, debug;
 	size_t n_pci;
 	struct vukp_pci_map *pci;
+	struct vukp_pci_memo *memo;	/* NULL, or private to one thread */
 };
 
 struct vukp_profile_cfg {

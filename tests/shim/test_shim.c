@@ -272,6 +272,33 @@ static void test_pci_catalog_ranges(void)
 	}
 }
 
+/* The per-thread memo gives what a fresh lookup gives, whatever the order. */
+static void test_pci_memo_same_as_lookup(void)
+{
+	static const uint16_t devs[] = { 0x1b06, 0x1b06, 0x13c2, 0x1b38, 0x0001,
+					 0x1e87, 0x1b06, 0x2204, 0x0001, 0x1b06 };
+	struct vukp_pci_memo memo = { 0 };
+	struct vukp_pci_map pm = { 0x1e87, 0x1234, 0x5678 };
+	struct vukp_main_cfg plain, memod;
+	size_t i;
+
+	vukp_main_cfg_default(&plain);
+	plain.n_pci = 1;
+	plain.pci = &pm;
+	memod = plain;
+	memod.memo = &memo;
+	for (i = 0; i < 2 * sizeof(devs) / sizeof(devs[0]); i++) {
+		uint16_t d = devs[i % 10], sub = (uint16_t)(i & 1 ? 0x4321 : 0x120f);
+		uint16_t a1 = 0, a2 = 0, b1 = 0, b2 = 0;
+		bool a = vukp_pci_lookup(&plain, d, sub, &a1, &a2);
+		bool b = vukp_pci_lookup(&memod, d, sub, &b1, &b2);
+
+		EXPECT(a == b);
+		EXPECT(!a || (a1 == b1 && a2 == b2));
+	}
+	EXPECT(memo.valid);
+}
+
 static void test_pci_vgpu_boards_untouched(void)
 {
 	static const unsigned short ids[] = {
@@ -1427,6 +1454,7 @@ int main(void)
 	RUN(test_pci_pascal_keeps_subsystem);
 	RUN(test_pci_maxwell_and_turing_spoof_subsystem);
 	RUN(test_pci_catalog_ranges);
+	RUN(test_pci_memo_same_as_lookup);
 	RUN(test_pci_vgpu_boards_untouched);
 	RUN(test_pci_unknown_device_untouched);
 	RUN(test_pci_info_map_wins);
