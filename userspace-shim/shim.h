@@ -18,6 +18,8 @@
 #include <sys/types.h>
 #include <time.h>
 
+#include "vukp_nvabi.h"
+
 #ifndef VUKP_SHIM_VERSION
 #define VUKP_SHIM_VERSION "0.1.0"
 #endif
@@ -76,6 +78,7 @@ void vukp_toml_free(struct vukp_tnode *node);
 const struct vukp_tnode *vukp_toml_find(const struct vukp_tnode *table,
 					const char *key);
 const char *vukp_toml_type_name(enum vukp_ttype type);
+size_t vukp_utf8_decode(const unsigned char *s, size_t avail, uint32_t *cp);
 
 /* ---- config.c ---- */
 enum vukp_ov {
@@ -99,10 +102,21 @@ enum vukp_ov_class {
 	VUKP_OVC_STR,	/* string, at most maxlen bytes */
 };
 
+/* How a key's value is written into the type-info struct. */
+enum vukp_fkind {
+	VUKP_F_U32, VUKP_F_U64, VUKP_F_STR,
+	VUKP_F_NAME,	/* a string whose buffer size depends on the layout */
+};
+
+/* One override key: its TOML side and the type-info field it writes. */
 struct vukp_ov_key {
-	const char *name;
+	const char *name;	/* TOML key */
 	enum vukp_ov_class cls;
 	unsigned int maxlen;	/* VUKP_OVC_STR: longest value any layout takes */
+	const char *field;	/* driver's name of the type-info field */
+	enum vukp_fkind kind;
+	unsigned int len;	/* bytes (VUKP_F_NAME: VUKP_TI_VGPU_NAME_LEN) */
+	unsigned short off[VUKP_TI_LAYOUTS];	/* per VUKP_TI_LAYOUT_* */
 };
 extern const struct vukp_ov_key vukp_ov_keys[VUKP_OV_COUNT];
 

@@ -272,6 +272,29 @@ static void test_pci_catalog_ranges(void)
 	}
 }
 
+/* The override-key table: a string key's limit is what its field holds. */
+static void test_ov_key_table(void)
+{
+	static const unsigned short name_len[VUKP_TI_LAYOUTS] = VUKP_TI_VGPU_NAME_LEN;
+	unsigned int k, l, name_max = 0;
+
+	for (l = 0; l < VUKP_TI_LAYOUTS; l++)
+		if (name_len[l] > name_max)
+			name_max = name_len[l];
+	for (k = 0; k < VUKP_OV_COUNT; k++) {
+		const struct vukp_ov_key *o = &vukp_ov_keys[k];
+
+		EXPECT(o->name && o->field);
+		if (o->kind == VUKP_F_NAME)
+			EXPECT(o->cls == VUKP_OVC_STR && o->maxlen == name_max - 1);
+		else if (o->kind == VUKP_F_STR)
+			EXPECT(o->cls == VUKP_OVC_STR && o->maxlen == o->len - 1);
+		else
+			EXPECT(o->cls != VUKP_OVC_STR &&
+			       o->len == (o->kind == VUKP_F_U64 ? 8u : 4u));
+	}
+}
+
 /* The per-thread memo gives what a fresh lookup gives, whatever the order. */
 static void test_pci_memo_same_as_lookup(void)
 {
@@ -1455,6 +1478,7 @@ int main(void)
 	RUN(test_pci_maxwell_and_turing_spoof_subsystem);
 	RUN(test_pci_catalog_ranges);
 	RUN(test_pci_memo_same_as_lookup);
+	RUN(test_ov_key_table);
 	RUN(test_pci_vgpu_boards_untouched);
 	RUN(test_pci_unknown_device_untouched);
 	RUN(test_pci_info_map_wins);
