@@ -62,18 +62,18 @@ if [ $host = 1 ]; then
 		done
 	done
 	say "== host: ioctl through the shim ($(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg); $reps repetitions x $iter calls; ns per call)"
-	say "$(printf '%-14s %9s %9s %9s %9s %9s %9s %8s %9s' case noshim min max shim min max ratio added)"
-	for c in fake-other fake-rm-other fake-pci fake-vmode sys-other; do
+	say "$(printf '%-14s %9s %9s %9s %9s %9s %9s %8s %9s %9s' case noshim min max shim min max ratio added added-min)"
+	for c in fake-other fake-rm-other fake-pci fake-vmode fake-typeinfo sys-other; do
 		[ -f "$h/s-noshim-$c" ] || continue
 		read -r a amin amax <<<"$(stats "$h/s-noshim-$c")"
 		read -r b bmin bmax <<<"$(stats "$h/s-shim-$c")"
 		say "$(awk -v c="$c" -v a="$a" -v amin="$amin" -v amax="$amax" -v b="$b" \
 			-v bmin="$bmin" -v bmax="$bmax" 'BEGIN {
-			printf "%-14s %9s %9s %9s %9s %9s %9s %8.3f %+9.1f", c, a, amin, amax,
-				b, bmin, bmax, (a > 0 ? b / a : 0), b - a }')"
+			printf "%-14s %9s %9s %9s %9s %9s %9s %8.3f %+9.1f %+9.1f", c, a, amin, amax,
+				b, bmin, bmax, (a > 0 ? b / a : 0), b - a, bmin - amin }')"
 	done
 	say "(fake-*: fake RM below the shim, no syscall; sys-other: a real ioctl syscall the shim passes through;"
-	say " added = shim median - no-shim median)"
+	say " added = shim median - no-shim median; added-min = shim min - no-shim min, steadier on a loaded machine)"
 fi
 
 # ---- QEMU: os_mem_copy, RM controls, table search, patch time ----

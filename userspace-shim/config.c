@@ -19,33 +19,67 @@
 
 #include "shim.h"
 
+/*
+ * The override keys: name, value class, and the type-info field each one
+ * writes (offset per layout, include/vukp_nvabi.h).  The one table both
+ * the parser and the rewrite read.
+ */
+#define VUKP_NAME_MAX	63	/* the largest VUKP_TI_VGPU_NAME_LEN, less the NUL */
+#define OV(e, key, cls, max, fld, kind, len, off) \
+	[VUKP_OV_##e] = { key, VUKP_OVC_##cls, max, fld, VUKP_F_##kind, len, off }
 const struct vukp_ov_key vukp_ov_keys[VUKP_OV_COUNT] = {
-	[VUKP_OV_GPU_TYPE] = { "gpu_type", VUKP_OVC_U32, 0 },
-	[VUKP_OV_CARD_NAME] = { "card_name", VUKP_OVC_STR, 63 },
-	[VUKP_OV_VGPU_TYPE] = { "vgpu_type", VUKP_OVC_STR, 63 },
-	[VUKP_OV_FEATURES] = { "features", VUKP_OVC_STR, 127 },
-	[VUKP_OV_MAX_INSTANCES] = { "max_instances", VUKP_OVC_U32, 0 },
-	[VUKP_OV_NUM_DISPLAYS] = { "num_displays", VUKP_OVC_U32, 0 },
-	[VUKP_OV_DISPLAY_WIDTH] = { "display_width", VUKP_OVC_U32, 0 },
-	[VUKP_OV_DISPLAY_HEIGHT] = { "display_height", VUKP_OVC_U32, 0 },
-	[VUKP_OV_MAX_PIXELS] = { "max_pixels", VUKP_OVC_U32, 0 },
-	[VUKP_OV_FRL_CONFIG] = { "frl_config", VUKP_OVC_U32, 0 },
-	[VUKP_OV_CUDA_ENABLED] = { "cuda_enabled", VUKP_OVC_BOOL, 0 },
-	[VUKP_OV_ECC_SUPPORTED] = { "ecc_supported", VUKP_OVC_BOOL, 0 },
-	[VUKP_OV_MIG_INSTANCE_SIZE] = { "mig_instance_size", VUKP_OVC_U32, 0 },
-	[VUKP_OV_MULTI_VGPU_SUPPORTED] = { "multi_vgpu_supported", VUKP_OVC_BOOL, 0 },
-	[VUKP_OV_PCI_ID] = { "pci_id", VUKP_OVC_U64, 0 },
-	[VUKP_OV_PCI_DEVICE_ID] = { "pci_device_id", VUKP_OVC_U64, 0 },
-	[VUKP_OV_FRAMEBUFFER] = { "framebuffer", VUKP_OVC_HUMAN, 0 },
-	[VUKP_OV_MAPPABLE_VIDEO_SIZE] = { "mappable_video_size", VUKP_OVC_HUMAN, 0 },
-	[VUKP_OV_FRAMEBUFFER_RESERVATION] = { "framebuffer_reservation", VUKP_OVC_HUMAN, 0 },
-	[VUKP_OV_ENCODER_CAPACITY] = { "encoder_capacity", VUKP_OVC_U32, 0 },
-	[VUKP_OV_BAR1_LENGTH] = { "bar1_length", VUKP_OVC_U64, 0 },
-	[VUKP_OV_FRL_ENABLED] = { "frl_enabled", VUKP_OVC_BOOL, 0 },
-	[VUKP_OV_ADAPTER_NAME] = { "adapter_name", VUKP_OVC_STR, 63 },
-	[VUKP_OV_SHORT_GPU_NAME] = { "short_gpu_name", VUKP_OVC_STR, 63 },
-	[VUKP_OV_LICENSE_TYPE] = { "license_type", VUKP_OVC_STR, 127 },
+	OV(GPU_TYPE, "gpu_type", U32, 0,
+	   "vgpuType", U32, 4, VUKP_TI_VGPU_TYPE),
+	OV(CARD_NAME, "card_name", STR, VUKP_NAME_MAX,
+	   "vgpuName", NAME, 0, VUKP_TI_VGPU_NAME),
+	OV(VGPU_TYPE, "vgpu_type", STR, VUKP_NAME_MAX,
+	   "vgpuClass", NAME, 0, VUKP_TI_VGPU_CLASS),
+	OV(FEATURES, "features", STR, VUKP_TI_LICENSE_LEN - 1,
+	   "license", STR, VUKP_TI_LICENSE_LEN, VUKP_TI_LICENSE),
+	OV(MAX_INSTANCES, "max_instances", U32, 0,
+	   "maxInstance", U32, 4, VUKP_TI_MAX_INSTANCE),
+	OV(NUM_DISPLAYS, "num_displays", U32, 0,
+	   "numHeads", U32, 4, VUKP_TI_NUM_HEADS),
+	OV(DISPLAY_WIDTH, "display_width", U32, 0,
+	   "maxResolutionX", U32, 4, VUKP_TI_MAX_RES_X),
+	OV(DISPLAY_HEIGHT, "display_height", U32, 0,
+	   "maxResolutionY", U32, 4, VUKP_TI_MAX_RES_Y),
+	OV(MAX_PIXELS, "max_pixels", U32, 0,
+	   "maxPixels", U32, 4, VUKP_TI_MAX_PIXELS),
+	OV(FRL_CONFIG, "frl_config", U32, 0,
+	   "frlConfig", U32, 4, VUKP_TI_FRL_CONFIG),
+	OV(CUDA_ENABLED, "cuda_enabled", BOOL, 0,
+	   "cudaEnabled", U32, 4, VUKP_TI_CUDA_ENABLED),
+	OV(ECC_SUPPORTED, "ecc_supported", BOOL, 0,
+	   "eccSupported", U32, 4, VUKP_TI_ECC_SUPPORTED),
+	OV(MIG_INSTANCE_SIZE, "mig_instance_size", U32, 0,
+	   "gpuInstanceSize", U32, 4, VUKP_TI_GPU_INSTANCE_SIZE),
+	OV(MULTI_VGPU_SUPPORTED, "multi_vgpu_supported", BOOL, 0,
+	   "multiVgpuSupported", U32, 4, VUKP_TI_MULTI_VGPU),
+	OV(PCI_ID, "pci_id", U64, 0,
+	   "vdevId", U64, 8, VUKP_TI_VDEV_ID),
+	OV(PCI_DEVICE_ID, "pci_device_id", U64, 0,
+	   "pdevId", U64, 8, VUKP_TI_PDEV_ID),
+	OV(FRAMEBUFFER, "framebuffer", HUMAN, 0,
+	   "fbLength", U64, 8, VUKP_TI_FB_LENGTH),
+	OV(MAPPABLE_VIDEO_SIZE, "mappable_video_size", HUMAN, 0,
+	   "mappableVideoSize", U64, 8, VUKP_TI_MAPPABLE_VIDEO),
+	OV(FRAMEBUFFER_RESERVATION, "framebuffer_reservation", HUMAN, 0,
+	   "fbReservation", U64, 8, VUKP_TI_FB_RESERVATION),
+	OV(ENCODER_CAPACITY, "encoder_capacity", U32, 0,
+	   "encoderCapacity", U32, 4, VUKP_TI_ENCODER_CAPACITY),
+	OV(BAR1_LENGTH, "bar1_length", U64, 0,
+	   "bar1Length", U64, 8, VUKP_TI_BAR1_LENGTH),
+	OV(FRL_ENABLED, "frl_enabled", BOOL, 0,
+	   "frlEnable", U32, 4, VUKP_TI_FRL_ENABLE),
+	OV(ADAPTER_NAME, "adapter_name", STR, VUKP_TI_ADAPTER_NAME_LEN - 1,
+	   "adapterName", STR, VUKP_TI_ADAPTER_NAME_LEN, VUKP_TI_ADAPTER_NAME),
+	OV(SHORT_GPU_NAME, "short_gpu_name", STR, VUKP_TI_SHORT_GPU_NAME_LEN - 1,
+	   "shortGpuNameString", STR, VUKP_TI_SHORT_GPU_NAME_LEN, VUKP_TI_SHORT_GPU_NAME),
+	OV(LICENSE_TYPE, "license_type", STR, VUKP_TI_LICENSED_PRODUCT_LEN - 1,
+	   "licensedProductName", STR, VUKP_TI_LICENSED_PRODUCT_LEN, VUKP_TI_LICENSED_PRODUCT),
 };
+#undef OV
 
 /* ---------------------------------------------------------------- values */
 
@@ -57,26 +91,15 @@ const struct vukp_ov_key vukp_ov_keys[VUKP_OV_COUNT] = {
  */
 static size_t uws_len(const char *sp, const char *e)
 {
-	const unsigned char *p = (const unsigned char *)sp;
-	size_t n = (size_t)(e - sp);
+	uint32_t c;
+	size_t n = vukp_utf8_decode((const unsigned char *)sp, (size_t)(e - sp), &c);
 
 	if (!n)
 		return 0;
-	if (p[0] == ' ' || (p[0] >= '\t' && p[0] <= '\r'))
-		return 1;
-	if (n >= 2 && p[0] == 0xc2 && (p[1] == 0x85 || p[1] == 0xa0))
-		return 2;			/* U+0085, U+00A0 */
-	if (n < 3)
-		return 0;
-	if (p[0] == 0xe1 && p[1] == 0x9a && p[2] == 0x80)
-		return 3;			/* U+1680 */
-	if (p[0] == 0xe2 && p[1] == 0x80 &&
-	    (p[2] <= 0x8a || p[2] == 0xa8 || p[2] == 0xa9 || p[2] == 0xaf))
-		return 3;			/* U+2000..200A, 2028, 2029, 202F */
-	if (p[0] == 0xe2 && p[1] == 0x81 && p[2] == 0x9f)
-		return 3;			/* U+205F */
-	if (p[0] == 0xe3 && p[1] == 0x80 && p[2] == 0x80)
-		return 3;			/* U+3000 */
+	if (c == ' ' || (c >= '\t' && c <= '\r') || c == 0x85 || c == 0xa0 ||
+	    c == 0x1680 || (c >= 0x2000 && c <= 0x200a) || c == 0x2028 ||
+	    c == 0x2029 || c == 0x202f || c == 0x205f || c == 0x3000)
+		return n;
 	return 0;
 }
 
@@ -838,7 +861,7 @@ bool vukp_state_refresh_main(struct vukp_state *s)
 		s->main_file.nerrors = vukp_main_cfg_parse(&s->main, buf, len,
 							   s->main_file.path);
 	free(buf);
-	vukp_log_debug = s->env_debug || s->main.debug;
+	__atomic_store_n(&vukp_log_debug, s->env_debug || s->main.debug, __ATOMIC_RELAXED);
 	return true;
 }
 
@@ -860,10 +883,21 @@ bool vukp_state_refresh_profile(struct vukp_state *s)
 
 void vukp_env_from_process(struct vukp_env *env)
 {
+	static const char *const names[] = {
+		"VGPU_UNLOCK_CONFIG_PATH", "VGPU_UNLOCK_PROFILE_OVERRIDE_CONFIG_PATH",
+		"VGPU_UNLOCK_DEBUG",
+	};
+	size_t i;
+
+	/* secure_getenv: NULL in a setuid / AT_SECURE process */
 	env->secure = getauxval(AT_SECURE) != 0;
-	env->config_path = getenv("VGPU_UNLOCK_CONFIG_PATH");
-	env->profile_path = getenv("VGPU_UNLOCK_PROFILE_OVERRIDE_CONFIG_PATH");
-	env->debug = getenv("VGPU_UNLOCK_DEBUG");
+	env->config_path = secure_getenv(names[0]);
+	env->profile_path = secure_getenv(names[1]);
+	env->debug = secure_getenv(names[2]);
+	env->ignored = false;
+	for (i = 0; env->secure && i < sizeof(names) / sizeof(names[0]); i++)
+		if (getenv(names[i]))	/* only to say that it is ignored */
+			env->ignored = true;
 }
 
 void vukp_state_init(struct vukp_state *s, const struct vukp_env *env)
@@ -872,7 +906,7 @@ void vukp_state_init(struct vukp_state *s, const struct vukp_env *env)
 	s->main_file.path = VUKP_DEFAULT_CONFIG_PATH;
 	s->prof_file.path = VUKP_DEFAULT_PROFILE_PATH;
 	if (env->secure) {
-		if (env->config_path || env->profile_path || env->debug)
+		if (env->ignored || env->config_path || env->profile_path || env->debug)
 			vukp_warn("running with AT_SECURE: VGPU_UNLOCK_* environment variables ignored");
 	} else {
 		if (env->config_path && *env->config_path)
@@ -882,7 +916,7 @@ void vukp_state_init(struct vukp_state *s, const struct vukp_env *env)
 		s->env_debug = env->debug && *env->debug && strcmp(env->debug, "0");
 	}
 	vukp_main_cfg_default(&s->main);
-	vukp_log_debug = s->env_debug;
+	__atomic_store_n(&vukp_log_debug, s->env_debug, __ATOMIC_RELAXED);
 	vukp_state_refresh_main(s);
 	vukp_state_refresh_profile(s);
 }

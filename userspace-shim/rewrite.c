@@ -68,6 +68,8 @@ static unsigned int bad_size(struct vukp_rt *rt, uint32_t cmd, uint32_t size,
 {
 	unsigned int i;
 
+	if (!rt)	/* lock-free caller: it retries with rt, which logs */
+		return VUKP_RW_BADSIZE;
 	for (i = 0; i < rt->nlogged; i++)
 		if (rt->logged[i].cmd == cmd && rt->logged[i].size == size)
 			return VUKP_RW_BADSIZE;
@@ -81,8 +83,8 @@ static unsigned int bad_size(struct vukp_rt *rt, uint32_t cmd, uint32_t size,
 	return VUKP_RW_BADSIZE;
 }
 
-bool vukp_pci_lookup(const struct vukp_main_cfg *cfg, uint16_t dev, uint16_t sub,
-		     uint16_t *new_dev, uint16_t *new_sub)
+static bool pci_lookup(const struct vukp_main_cfg *cfg, uint16_t dev, uint16_t sub,
+		       uint16_t *new_dev, uint16_t *new_sub)
 {
 	const struct vukp_id_range *r;
 	int board;
@@ -101,6 +103,24 @@ bool vukp_pci_lookup(const struct vukp_main_cfg *cfg, uint16_t dev, uint16_t sub
 	*new_dev = r->target;
 	*new_sub = r->spoof_subsys ? r->spoof_subsys : sub;
 	return true;
+}
+
+bool vukp_pci_lookup(const struct vukp_main_cfg *cfg, uint16_t dev, uint16_t sub,
+		     uint16_t *new_dev, uint16_t *new_sub)
+{
+	struct vukp_pci_memo *m = cfg->memo;
+
+	if (!m)
+		return pci_lookup(cfg, dev, sub, new_dev, new_sub);
+	if (!m->valid || m->dev != dev || m->sub != sub) {
+		m->hit = pci_lookup(cfg, dev, sub, &m->new_dev, &m->new_sub);
+		m->dev = dev;
+		m->sub = sub;
+		m->valid = true;
+	}
+	*new_dev = m->new_dev;
+	*new_sub = m->new_sub;
+	return m->hit;
 }
 
 static unsigned int rw_pci(void *p, const struct vukp_main_cfg *cfg)
@@ -138,44 +158,6 @@ static const struct vukp_ti_layout vukp_ti_layouts[] = {
 	{ VUKP_CMD_HOST_VGPU_GET_TYPE_INFO, VUKP_A082_SIZE_R580, 0, VUKP_TI_LAYOUT_A082_R580 },
 };
 
-enum vukp_fkind { F_U32, F_U64, F_STR, F_NAME };	/* F_NAME: 32/64 by layout */
-
-struct vukp_field {
-	const char *name;
-	enum vukp_fkind kind;
-	unsigned int len;
-	unsigned short off[VUKP_TI_LAYOUTS];
-};
-
-/* Indexed by enum vukp_ov: the field each override key writes. */
-static const struct vukp_field vukp_fields[VUKP_OV_COUNT] = {
-	[VUKP_OV_GPU_TYPE] = { "vgpuType", F_U32, 4, VUKP_TI_VGPU_TYPE },
-	[VUKP_OV_CARD_NAME] = { "vgpuName", F_NAME, 0, VUKP_TI_VGPU_NAME },
-	[VUKP_OV_VGPU_TYPE] = { "vgpuClass", F_NAME, 0, VUKP_TI_VGPU_CLASS },
-	[VUKP_OV_FEATURES] = { "license", F_STR, VUKP_TI_LICENSE_LEN, VUKP_TI_LICENSE },
-	[VUKP_OV_MAX_INSTANCES] = { "maxInstance", F_U32, 4, VUKP_TI_MAX_INSTANCE },
-	[VUKP_OV_NUM_DISPLAYS] = { "numHeads", F_U32, 4, VUKP_TI_NUM_HEADS },
-	[VUKP_OV_DISPLAY_WIDTH] = { "maxResolutionX", F_U32, 4, VUKP_TI_MAX_RES_X },
-	[VUKP_OV_DISPLAY_HEIGHT] = { "maxResolutionY", F_U32, 4, VUKP_TI_MAX_RES_Y },
-	[VUKP_OV_MAX_PIXELS] = { "maxPixels", F_U32, 4, VUKP_TI_MAX_PIXELS },
-	[VUKP_OV_FRL_CONFIG] = { "frlConfig", F_U32, 4, VUKP_TI_FRL_CONFIG },
-	[VUKP_OV_CUDA_ENABLED] = { "cudaEnabled", F_U32, 4, VUKP_TI_CUDA_ENABLED },
-	[VUKP_OV_ECC_SUPPORTED] = { "eccSupported", F_U32, 4, VUKP_TI_ECC_SUPPORTED },
-	[VUKP_OV_MIG_INSTANCE_SIZE] = { "gpuInstanceSize", F_U32, 4, VUKP_TI_GPU_INSTANCE_SIZE },
-	[VUKP_OV_MULTI_VGPU_SUPPORTED] = { "multiVgpuSupported", F_U32, 4, VUKP_TI_MULTI_VGPU },
-	[VUKP_OV_PCI_ID] = { "vdevId", F_U64, 8, VUKP_TI_VDEV_ID },
-	[VUKP_OV_PCI_DEVICE_ID] = { "pdevId", F_U64, 8, VUKP_TI_PDEV_ID },
-	[VUKP_OV_FRAMEBUFFER] = { "fbLength", F_U64, 8, VUKP_TI_FB_LENGTH },
-	[VUKP_OV_MAPPABLE_VIDEO_SIZE] = { "mappableVideoSize", F_U64, 8, VUKP_TI_MAPPABLE_VIDEO },
-	[VUKP_OV_FRAMEBUFFER_RESERVATION] = { "fbReservation", F_U64, 8, VUKP_TI_FB_RESERVATION },
-	[VUKP_OV_ENCODER_CAPACITY] = { "encoderCapacity", F_U32, 4, VUKP_TI_ENCODER_CAPACITY },
-	[VUKP_OV_BAR1_LENGTH] = { "bar1Length", F_U64, 8, VUKP_TI_BAR1_LENGTH },
-	[VUKP_OV_FRL_ENABLED] = { "frlEnable", F_U32, 4, VUKP_TI_FRL_ENABLE },
-	[VUKP_OV_ADAPTER_NAME] = { "adapterName", F_STR, VUKP_TI_ADAPTER_NAME_LEN, VUKP_TI_ADAPTER_NAME },
-	[VUKP_OV_SHORT_GPU_NAME] = { "shortGpuNameString", F_STR, VUKP_TI_SHORT_GPU_NAME_LEN, VUKP_TI_SHORT_GPU_NAME },
-	[VUKP_OV_LICENSE_TYPE] = { "licensedProductName", F_STR, VUKP_TI_LICENSED_PRODUCT_LEN, VUKP_TI_LICENSED_PRODUCT },
-};
-
 static const unsigned short vukp_name_len[VUKP_TI_LAYOUTS] = VUKP_TI_VGPU_NAME_LEN;
 static const unsigned short vukp_adapter_w[VUKP_TI_LAYOUTS] = VUKP_TI_ADAPTER_NAME_W;
 
@@ -190,24 +172,11 @@ static bool utf16_encode(const char *s, size_t len, uint16_t *out, size_t max)
 
 	while (p < e) {
 		uint32_t cp;
+		size_t n1 = vukp_utf8_decode(p, (size_t)(e - p), &cp);
 
-		if (*p < 0x80) {
-			cp = *p++;
-		} else if ((*p & 0xe0) == 0xc0 && e - p >= 2) {
-			cp = ((uint32_t)(p[0] & 0x1f) << 6) | (p[1] & 0x3f);
-			p += 2;
-		} else if ((*p & 0xf0) == 0xe0 && e - p >= 3) {
-			cp = ((uint32_t)(p[0] & 0x0f) << 12) |
-			     ((uint32_t)(p[1] & 0x3f) << 6) | (p[2] & 0x3f);
-			p += 3;
-		} else if ((*p & 0xf8) == 0xf0 && e - p >= 4) {
-			cp = ((uint32_t)(p[0] & 0x07) << 18) |
-			     ((uint32_t)(p[1] & 0x3f) << 12) |
-			     ((uint32_t)(p[2] & 0x3f) << 6) | (p[3] & 0x3f);
-			p += 4;
-		} else {
+		if (!n1)
 			return false;
-		}
+		p += n1;
 		if (cp >= 0x10000) {
 			if (n + 2 > max)
 				return false;
@@ -234,7 +203,7 @@ static void apply(unsigned char *info, unsigned int L, struct vukp_section *sec,
 	int k;
 
 	for (k = 0; k < VUKP_OV_COUNT; k++) {
-		const struct vukp_field *f = &vukp_fields[k];
+		const struct vukp_ov_key *f = &vukp_ov_keys[k];
 		unsigned int off = f->off[L], len;
 		const char *s;
 		size_t slen;
@@ -242,30 +211,30 @@ static void apply(unsigned char *info, unsigned int L, struct vukp_section *sec,
 		if (!(ov->set & (1u << k)))
 			continue;
 		switch (f->kind) {
-		case F_U32:
+		case VUKP_F_U32:
 			vukp_dbg("%s [%s.%s]: %s %u -> %u", type_name,
-				 vukp_kind_name[sec->kind], sec->name, f->name,
+				 vukp_kind_name[sec->kind], sec->name, f->field,
 				 rd32(info, off), (uint32_t)ov->num[k]);
 			wr32(info, off, (uint32_t)ov->num[k]);
 			break;
-		case F_U64:
+		case VUKP_F_U64:
 			vukp_dbg("%s [%s.%s]: %s %llu -> %llu", type_name,
-				 vukp_kind_name[sec->kind], sec->name, f->name,
+				 vukp_kind_name[sec->kind], sec->name, f->field,
 				 (unsigned long long)rd64(info, off),
 				 (unsigned long long)ov->num[k]);
 			wr64(info, off, ov->num[k]);
 			break;
-		case F_STR:
-		case F_NAME:
+		case VUKP_F_STR:
+		case VUKP_F_NAME:
 			s = ov->str[k];
 			slen = (size_t)ov->num[k];
-			len = f->kind == F_NAME ? vukp_name_len[L] : f->len;
+			len = f->kind == VUKP_F_NAME ? vukp_name_len[L] : f->len;
 			if (slen > len - 1) {
 				if (!(ov->warned & (1u << k)))
 					vukp_err("%s [%s.%s]: %s = \"%s\" is too long for this driver's %s (at most %u bytes); not applied",
 						 type_name, vukp_kind_name[sec->kind],
-						 sec->name, vukp_ov_keys[k].name, s,
-						 f->name, len - 1);
+						 sec->name, f->name, s,
+						 f->field, len - 1);
 				ov->warned |= 1u << k;
 				break;
 			}
@@ -283,7 +252,7 @@ static void apply(unsigned char *info, unsigned int L, struct vukp_section *sec,
 				memcpy(info + vukp_adapter_w[L], w, sizeof(w));
 			}
 			vukp_dbg("%s [%s.%s]: %s \"%.*s\" -> \"%s\"", type_name,
-				 vukp_kind_name[sec->kind], sec->name, f->name,
+				 vukp_kind_name[sec->kind], sec->name, f->field,
 				 (int)strnlen((const char *)info + off, len),
 				 (const char *)info + off, s);
 			memset(info + off, 0, len);
@@ -435,7 +404,7 @@ unsigned int vukp_rewrite(void *nvos, const struct vukp_main_cfg *cfg,
 			/* both have the UUID at offset 0 */
 			memcpy(rt->uuid, p, sizeof(rt->uuid));
 			rt->have_uuid = true;
-			if (vukp_log_debug) {
+			if (__atomic_load_n(&vukp_log_debug, __ATOMIC_RELAXED)) {
 				char u[37];
 
 				vukp_format_uuid(rt->uuid, u);

@@ -18,6 +18,8 @@
 #include <sys/types.h>
 #include <time.h>
 
+#include "vukp_nvabi.h"
+
 #ifndef VUKP_SHIM_VERSION
 #define VUKP_SHIM_VERSION "0.1.0"
 #endif
@@ -30,7 +32,7 @@
 enum vukp_log_level { VUKP_LOG_ERR, VUKP_LOG_WARN, VUKP_LOG_INFO, VUKP_LOG_DEBUG };
 typedef void (*vukp_log_sink_fn)(enum vukp_log_level level, const char *line);
 
-extern bool vukp_log_debug;
+extern bool vukp_log_debug;	/* read lock-free: __atomic_* access */
 void vukp_log_set_sink(vukp_log_sink_fn fn);
 void vukp_log(enum vukp_log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
@@ -39,7 +41,7 @@ void vukp_log(enum vukp_log_level level, const char *fmt, ...)
 #define vukp_info(...)	vukp_log(VUKP_LOG_INFO, __VA_ARGS__)
 #define vukp_dbg(...)							\
 	do {								\
-		if (vukp_log_debug)					\
+		if (__atomic_load_n(&vukp_log_debug, __ATOMIC_RELAXED))	\
 			vukp_log(VUKP_LOG_DEBUG, __VA_ARGS__);		\
 	} while (0)
 
@@ -76,6 +78,7 @@ void vukp_toml_free(struct vukp_tnode *node);
 const struct vukp_tnode *vukp_toml_find(const struct vukp_tnode *table,
 					const char *key);
 const char *vukp_toml_type_name(enum vukp_ttype type);
+size_t vukp_utf8_decode(const unsigned char *s, size_t avail, uint32_t *cp);
 
 /* ---- config.c ---- */
 enum vukp_ov {
@@ -99,10 +102,21 @@ enum vukp_ov_class {
 	VUKP_OVC_STR,	/* string, at most maxlen bytes */
 };
 
+/* How a key's value is written into the type-info struct. */
+enum vukp_fkind {
+	VUKP_F_U32, VUKP_F_U64, VUKP_F_STR,
+	VUKP_F_NAME,	/* a string whose buffer size depends on the layout */
+};
+
+/* One override key: its TOML side and the type-info field it writes. */
 struct vukp_ov_key {
-	const char *name;
+	const char *name;	/* TOML key */
 	enum vukp_ov_class cls;
 	unsigned int maxlen;	/* VUKP_OVC_STR: longest value any layout takes */
+	const char *field;	/* driver's name of the type-info field */
+	enum vukp_fkind kind;
+	unsigned int len;	/* bytes (VUKP_F_NAME: VUKP_TI_VGPU_NAME_LEN) */
+	unsigned short off[VUKP_TI_LAYOUTS];	/* per VUKP_TI_LAYOUT_* */
 };
 extern const struct vukp_ov_key vukp_ov_keys[VUKP_OV_COUNT];
 
@@ -128,10 +142,17 @@ struct vukp_pci_map {
 	uint16_t device_id, sub_system_id;
 };
 
+/* The last PCI-id lookup, for a thread-private copy of the settings. */
+struct vukp_pci_memo {
+	bool valid, hit;
+	uint16_t dev, sub, new_dev, new_sub;
+};
+
 struct vukp_main_cfg {
 	bool unlock, unlock_migration, debug;
 	size_t n_pci;
 	struct vukp_pci_map *pci;
+	struct vukp_pci_memo *memo;	/* NULL, or private to one thread */
 };
 
 struct vukp_profile_cfg {
@@ -177,10 +198,12 @@ struct vukp_rt {
 };
 
 struct vukp_env {
+	/* taken with secure_getenv() */
 	const char *config_path;	/* VGPU_UNLOCK_CONFIG_PATH */
 	const char *profile_path;	/* VGPU_UNLOCK_PROFILE_OVERRIDE_CONFIG_PATH */
 	const char *debug;		/* VGPU_UNLOCK_DEBUG */
 	bool secure;			/* getauxval(AT_SECURE) */
+	bool ignored;			/* secure, and one of them was set */
 };
 
 struct vukp_state {
@@ -221,6 +244,7 @@ enum vukp_rw {
 enum vukp_need vukp_rewrite_need(uint32_t cmd);
 bool vukp_pci_lookup(const struct vukp_main_cfg *cfg, uint16_t dev, uint16_t sub,
 		     uint16_t *new_dev, uint16_t *new_sub);
+/* prof and rt may be NULL for the main-config controls (no logging state). */
 unsigned int vukp_rewrite(void *nvos54, const struct vukp_main_cfg *cfg,
 			  struct vukp_profile_cfg *prof, struct vukp_rt *rt);
 void vukp_format_uuid(const unsigned char uuid[16], char out[37]);

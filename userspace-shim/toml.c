@@ -111,8 +111,11 @@ static bool is_bare(int c)
 	       (c >= '0' && c <= '9') || c == '_' || c == '-';
 }
 
-/* Length of a valid UTF-8 sequence at s (decoded into *cp), or 0. */
-static size_t utf8_seq(const unsigned char *s, size_t avail, uint32_t *cp)
+/*
+ * Length of a valid UTF-8 sequence at s (decoded into *cp), or 0.  The
+ * shim's one UTF-8 decoder (config.c and rewrite.c use it too).
+ */
+size_t vukp_utf8_decode(const unsigned char *s, size_t avail, uint32_t *cp)
 {
 	size_t n, i;
 	uint32_t v, min;
@@ -200,7 +203,7 @@ static bool take_raw(struct tp *tp, struct sbuf *b, const char *where)
 	if (is_ctl(c))
 		return fail(tp, "control character 0x%02x in %s", c, where);
 	if (c >= 0x80) {
-		n = utf8_seq((const unsigned char *)tp->p,
+		n = vukp_utf8_decode((const unsigned char *)tp->p,
 			     (size_t)(tp->end - tp->p), &cp);
 		if (!n)
 			return fail(tp, "invalid UTF-8 in %s", where);

@@ -7,6 +7,8 @@
  *   fake-rm-other an RM control the shim does not handle (fake RM)
  *   fake-pci      NV2080_CTRL_CMD_BUS_GET_PCI_INFO, handled (rewritten)
  *   fake-vmode    the virtualization mode control, handled
+ *   fake-typeinfo NVA082_CTRL_CMD_HOST_VGPU_DEVICE_GET_VGPU_TYPE_INFO for
+ *                 nvidia-55, with a [profile.nvidia-55] override in place
  *   sys-other     a real syscall the shim does not look at (TCGETS on
  *                 /dev/null: ENOTTY from the kernel)
  */
@@ -33,7 +35,7 @@ static double now_ns(void)
 }
 
 static unsigned char nvos[32];
-static unsigned char params[64];
+static unsigned char params[4096];
 
 static void rm_init(uint32_t cmd, uint32_t size)
 {
@@ -43,6 +45,12 @@ static void rm_init(uint32_t cmd, uint32_t size)
 	memcpy(nvos + VUKP_NVOS54_CMD, &cmd, 4);
 	memcpy(nvos + VUKP_NVOS54_PARAMS, &p, 8);
 	memcpy(nvos + VUKP_NVOS54_PARAMS_SIZE, &size, 4);
+	memset(params, 0, sizeof(params));
+	if (cmd == VUKP_CMD_HOST_VGPU_GET_TYPE_INFO) {
+		uint32_t type = 55;	/* scripts/bench.sh: [profile.nvidia-55] */
+
+		memcpy(params, &type, 4);
+	}
 }
 
 int main(int argc, char **argv)
@@ -57,6 +65,8 @@ int main(int argc, char **argv)
 		{ "fake-rm-other", 1, VUKP_NV_RM_CONTROL_REQ, 0x20800110U, 16 },
 		{ "fake-pci", 1, VUKP_NV_RM_CONTROL_REQ, VUKP_CMD_BUS_GET_PCI_INFO, 16 },
 		{ "fake-vmode", 1, VUKP_NV_RM_CONTROL_REQ, VUKP_CMD_GET_VIRTUALIZATION_MODE, 8 },
+		{ "fake-typeinfo", 1, VUKP_NV_RM_CONTROL_REQ, VUKP_CMD_HOST_VGPU_GET_TYPE_INFO,
+		  VUKP_A082_SIZE_R525 },
 		{ "sys-other", 0, TCGETS, 0, 0 },
 	};
 	unsigned long iters, reps, i, r, c;

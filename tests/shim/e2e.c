@@ -69,7 +69,7 @@ static void write_config(const char *name, const char *text)
 	fclose(f);
 	chmod(tmp, 0644);
 	rename(tmp, path);	/* new inode: change detected */
-	usleep(300000);		/* config.toml is stat()ed at most every 250 ms */
+	usleep(300000);		/* the files are stat()ed every 100 ms */
 }
 
 static void *thread_main(void *unused)
@@ -177,6 +177,24 @@ int main(int argc, char **argv)
 	pci(v);
 	result(v[0] == 0x1b3810de && v[1] == 0x11d91462, "config change picked up: pci_info_map");
 	write_config("config.toml", "unlock = true\n");
+	write_config("config.toml", "unlock = [\n");	/* syntax error: defaults */
+	pci(v);
+	result(v[0] == 0x1b3810de, "bad config.toml: defaults used, PCI still spoofed");
+	write_config("config.toml", "unlock = true\n");
+
+	/* 7b: the override file re-read too (no restart) */
+	{
+		unsigned char *ti = calloc(1, 5432);
+		uint32_t t = 55, r;
+
+		write_config("profile.toml", "[profile.nvidia-55]\nmax_instances = 9\n");
+		memcpy(ti + 8, &t, 4);
+		nvos_init(nvos, VUKP_CMD_VGPU_CONFIG_GET_TYPE_INFO, ti, 5432, 0);
+		ioctl(fd, VUKP_NV_RM_CONTROL_REQ, nvos);
+		memcpy(&r, ti + 8 + 388, 4);
+		result(r == 9, "override file change picked up: max_instances = 9");
+		free(ti);
+	}
 
 	/* 8: four threads hammering the locked path */
 	{

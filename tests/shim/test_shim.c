@@ -273,6 +273,56 @@ static void test_pci_catalog_ranges(void)
 	}
 }
 
+/* The override-key table: a string key's limit is what its field holds. */
+static void test_ov_key_table(void)
+{
+	static const unsigned short name_len[VUKP_TI_LAYOUTS] = VUKP_TI_VGPU_NAME_LEN;
+	unsigned int k, l, name_max = 0;
+
+	for (l = 0; l < VUKP_TI_LAYOUTS; l++)
+		if (name_len[l] > name_max)
+			name_max = name_len[l];
+	for (k = 0; k < VUKP_OV_COUNT; k++) {
+		const struct vukp_ov_key *o = &vukp_ov_keys[k];
+
+		EXPECT(o->name && o->field);
+		if (o->kind == VUKP_F_NAME)
+			EXPECT(o->cls == VUKP_OVC_STR && o->maxlen == name_max - 1);
+		else if (o->kind == VUKP_F_STR)
+			EXPECT(o->cls == VUKP_OVC_STR && o->maxlen == o->len - 1);
+		else
+			EXPECT(o->cls != VUKP_OVC_STR &&
+			       o->len == (o->kind == VUKP_F_U64 ? 8u : 4u));
+	}
+}
+
+/* The per-thread memo gives what a fresh lookup gives, whatever the order. */
+static void test_pci_memo_same_as_lookup(void)
+{
+	static const uint16_t devs[] = { 0x1b06, 0x1b06, 0x13c2, 0x1b38, 0x0001,
+					 0x1e87, 0x1b06, 0x2204, 0x0001, 0x1b06 };
+	struct vukp_pci_memo memo = { 0 };
+	struct vukp_pci_map pm = { 0x1e87, 0x1234, 0x5678 };
+	struct vukp_main_cfg plain, memod;
+	size_t i;
+
+	vukp_main_cfg_default(&plain);
+	plain.n_pci = 1;
+	plain.pci = &pm;
+	memod = plain;
+	memod.memo = &memo;
+	for (i = 0; i < 2 * sizeof(devs) / sizeof(devs[0]); i++) {
+		uint16_t d = devs[i % 10], sub = (uint16_t)(i & 1 ? 0x4321 : 0x120f);
+		uint16_t a1 = 0, a2 = 0, b1 = 0, b2 = 0;
+		bool a = vukp_pci_lookup(&plain, d, sub, &a1, &a2);
+		bool b = vukp_pci_lookup(&memod, d, sub, &b1, &b2);
+
+		EXPECT(a == b);
+		EXPECT(!a || (a1 == b1 && a2 == b2));
+	}
+	EXPECT(memo.valid);
+}
+
 static void test_pci_vgpu_boards_untouched(void)
 {
 	static const unsigned short ids[] = {
@@ -1428,6 +1478,8 @@ int main(void)
 	RUN(test_pci_pascal_keeps_subsystem);
 	RUN(test_pci_maxwell_and_turing_spoof_subsystem);
 	RUN(test_pci_catalog_ranges);
+	RUN(test_pci_memo_same_as_lookup);
+	RUN(test_ov_key_table);
 	RUN(test_pci_vgpu_boards_untouched);
 	RUN(test_pci_unknown_device_untouched);
 	RUN(test_pci_info_map_wins);
