@@ -49,8 +49,9 @@ else
 	[ -n "$leak" ] && ok "the leak check finds a planted key" || fail "the leak check finds a planted key" ""
 	rm -f /tmp/planted.txt
 	n=$(echo "$secrets" | wc -l)
+	# shellcheck disable=SC2046 # the archive's files, split on purpose (no spaces)
 	expect_eq "no key or magic ($n read from the GPUs) in any file of the archive, even half of one" "" \
-		"$(secret_leaks "$secrets" $(find $dir -type f))"
+		"$(secret_leaks "$secrets" $(find "$dir" -type f))"
 fi
 rm -rf $dir $out
 kp_unload

@@ -251,7 +251,7 @@ N=$n: $c"
 		n=$((n + step))
 	done
 	SWEPT=$n
-	[ "$c" = done ] && tail_walk "$fn" $((${AFTER:-$n} - 1))
+	[ "$c" = "done" ] && tail_walk "$fn" $((${AFTER:-$n} - 1))
 }
 
 # tail_walk FN M: what the arming allocates may be absorbed (kvmalloc
@@ -261,7 +261,7 @@ N=$n: $c"
 # nothing follows the arming) down to the first failure that came before
 # the arming are tried one by one.
 tail_walk() {
-	local fn=$1 m=$2 seen= t1
+	local fn=$1 m=$2 seen='' t1
 	t1=$(date +%s)
 	while [ "$m" -ge 1 ]; do
 		if [ $(($(date +%s) - t1)) -ge "$SWEEP_BUDGET" ]; then
