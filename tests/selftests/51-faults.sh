@@ -261,6 +261,7 @@ N=$n: $c"
 # nothing follows the arming) down to the first failure that came before
 # the arming are tried one by one.
 tail_walk() {
+	# shellcheck disable=SC3043 # busybox ash has local
 	local fn=$1 m=$2 seen='' t1
 	t1=$(date +%s)
 	while [ "$m" -ge 1 ]; do
