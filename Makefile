@@ -54,3 +54,5 @@ demo:
 
 include scripts/install.mk
 include scripts/bench.mk
+
+include scripts/packaging.mk
