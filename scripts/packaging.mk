@@ -13,3 +13,12 @@ deb:
 	@cd build/deb/src && dpkg-buildpackage -b -us -uc >../build.log 2>&1 || \
 		{ tail -40 ../build.log; exit 1; }
 	@ls build/deb/*.deb
+
+rpm:
+	@rm -rf build/rpm && mkdir -p build/rpm/SOURCES
+	@git ls-files -z --cached --others --exclude-standard | \
+		tar --null -T - --transform 's|^|vgpu-unlock-kp-$(PKG_VERSION)/|' -czf build/rpm/SOURCES/vgpu-unlock-kp-$(PKG_VERSION).tar.gz
+	@rpmbuild -bb --define "_topdir $(CURDIR)/build/rpm" --define "vukp_version $(PKG_VERSION)" \
+		--define "_unitdir /usr/lib/systemd/system" --nodeps \
+		rpm/vgpu-unlock-kp.spec >build/rpm/build.log 2>&1 || { tail -40 build/rpm/build.log; exit 1; }
+	@ls build/rpm/RPMS/*/*.rpm
