@@ -103,3 +103,4 @@ demo:
 include scripts/install.mk
 include scripts/bench.mk
 include scripts/catalog.mk
+include scripts/packaging.mk

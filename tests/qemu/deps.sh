@@ -41,7 +41,8 @@ export DEBIAN_FRONTEND=noninteractive
 host_pkgs="build-essential qemu-system-x86 busybox-static cpio kmod xz-utils
 	flex bison libelf-dev libssl-dev bc dwarves rsync debootstrap util-linux
 	python3 python3-cryptography openssl linux-source-6.1
-	clang llvm libclang-rt-14-dev dkms shellcheck"
+	clang llvm libclang-rt-14-dev dkms shellcheck
+	debhelper dh-dkms lintian rpm"
 sum=$(echo "$host_pkgs" | sha256sum | cut -d' ' -f1)
 if ! fresh "$VUKP_CACHE/deps.stamp" "$sum" || ! vukp_kernel 6.1 || [ ! -f "$K_IMAGE" ] ||
 	! vukp_kernel 6.12 || [ ! -f "$K_IMAGE" ]; then
