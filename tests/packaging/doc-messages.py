@@ -17,6 +17,7 @@ EXTERNAL = {  # start of the message: the program that prints it
     'error: vmiop_log: NVOS status': "NVIDIA's nvidia-vgpu-mgr",
     'error: vmiop_env_log: Failed to get VM UUID': "NVIDIA's nvidia-vgpu-mgr",
     'kvm_plugin_global_init failed': "NVIDIA's nvidia-vgpu-mgr",
+    'NVRM: Xid (PCI:': "NVIDIA's nvidia.ko",
 }
 PLACEHOLDER = r'…|<[^>]*>|\bN\b|\[pid\]|\S*\d\S*|/\S+'
 STRIP = ' "\':;,()'
