@@ -8,7 +8,7 @@
 #   --test-dir      extra guest scripts: DIR/*.sh are added to /vukp/tests
 # Environment:
 #   VUKP_QEMU_TIMEOUT  hard limit for the whole QEMU run (900 s; debug 1500 s)
-#   VUKP_TEST_TIMEOUT  per-script limit inside the guest (120 s; debug 600 s)
+#   VUKP_TEST_TIMEOUT  per-script limit inside the guest (240 s; debug 600 s)
 #   VUKP_STALL         stop QEMU when the console stays silent this long (per-script limit + 60 s):
 #                      the guest's /init prints after every script, so silence means a dead kernel
 #   VUKP_FUSES         directory with gpuN.img (default build/fuses)
@@ -113,7 +113,7 @@ if [ -n "$K_DEBUG" ]; then
 	mem=2048 hard=${VUKP_QEMU_TIMEOUT:-1500} per=${VUKP_TEST_TIMEOUT:-600}
 	extra=" vukp.kmemleak=1"
 else
-	mem=1024 hard=${VUKP_QEMU_TIMEOUT:-900} per=${VUKP_TEST_TIMEOUT:-120}
+	mem=1024 hard=${VUKP_QEMU_TIMEOUT:-900} per=${VUKP_TEST_TIMEOUT:-240}
 fi
 if [ -z "$image" ] || [ ! -f "$image" ]; then
 	h_fail "kernel image for $kernel" "missing ${image:-$VUKP_CACHE/kernels/$kernel.*}: run tests/qemu/deps.sh or build-debug-kernel.sh"
