@@ -7,7 +7,7 @@
 #   --variant-dir   extra prebuilt modules: DIR/*.ko are added to the guest's /vukp/ko
 #   --test-dir      extra guest scripts: DIR/*.sh are added to /vukp/tests
 # Environment:
-#   VUKP_QEMU_TIMEOUT  hard limit for the whole QEMU run (900 s; debug 1500 s)
+#   VUKP_QEMU_TIMEOUT  hard limit for the whole QEMU run (900 s; debug 2400 s)
 #   VUKP_TEST_TIMEOUT  per-script limit inside the guest (240 s; debug 600 s)
 #   VUKP_STALL         stop QEMU when the console stays silent this long (per-script limit + 60 s):
 #                      the guest's /init prints after every script, so silence means a dead kernel
@@ -110,7 +110,7 @@ image=$K_IMAGE kbuild=$K_KBUILD kroot=$K_ROOT
 kdir=
 [ -n "$K_DEBUG" ] || kdir=$K_VER # names the DKMS-built module's directory
 if [ -n "$K_DEBUG" ]; then
-	mem=2048 hard=${VUKP_QEMU_TIMEOUT:-1500} per=${VUKP_TEST_TIMEOUT:-600}
+	mem=2048 hard=${VUKP_QEMU_TIMEOUT:-2400} per=${VUKP_TEST_TIMEOUT:-600}
 	extra=" vukp.kmemleak=1"
 else
 	mem=1024 hard=${VUKP_QEMU_TIMEOUT:-900} per=${VUKP_TEST_TIMEOUT:-240}
