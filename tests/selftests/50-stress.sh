@@ -97,23 +97,15 @@ if [ -n "$patcher" ]; then
 	echo '-:vk' >>$T/kprobe_events 2>/dev/null
 	echo 0 >/proc/sys/kernel/sched_schedstats 2>/dev/null
 fi
-echo "$out" | grep '^# ops:'
-if [ "$rc" = 0 ]; then
-	ok "stress for ${secs}s: no invariant violated"
-	diag "$(echo "$out" | grep '^# in ' | sed 's/^# //')"
-else
-	fail "stress for ${secs}s: no invariant violated" "exit $rc
-$out"
-fi
-ops=$(echo "$out" | sed -n 's/^# ops: \([0-9]*\) controls, \([0-9]*\) vGPU starts, \([0-9]*\) module cycles, \([0-9]*\) nvidia cycles$/\1 \2 \3 \4/p')
-set -- $ops
+stress_report "stress for ${secs}s" "$rc" "$out"
+set -- $STRESS_OPS
 if [ $# = 4 ] && [ "$2" -gt 0 ] && { [ "$3" -gt 0 ] || [ -n "$keep" ] || [ "$kpko" = none ]; } &&
 	{ [ "$4" -gt 0 ] || [ -n "$nvfixed" ]; }; then
 	ok "stress did controls, vGPU starts, module and nvidia cycles"
 else
 	fail "stress did controls, vGPU starts, module and nvidia cycles" "$out"
 fi
-unlocked=$(echo "$out" | sed -n 's/.*consumer starts \([0-9]*\) unlocked.*/\1/p')
+unlocked=$STRESS_UNLOCKED
 if [ "$kpko" = none ]; then
 	skip "consumer GPUs were unlocked during the stress" "vukp.stress_kp=none"
 elif [ "${unlocked:-0}" -gt 0 ]; then

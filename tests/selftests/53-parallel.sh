@@ -103,22 +103,14 @@ dmesg_mark
 # -m none -i 0: vukp-stress neither loads nor unloads a module
 out=$("$STRESS" -d "$secs" -w 4 -m none -i 0 -n "$VUKP_KO/nvidia-default.ko" 2>&1)
 rc=$?
-echo "$out" | grep '^# ops:'
-if [ "$rc" = 0 ]; then
-	ok "parallel stress for ${secs}s: no invariant violated"
-	diag "$(echo "$out" | grep '^# in ' | sed 's/^# //')"
-else
-	fail "parallel stress for ${secs}s: no invariant violated" "exit $rc
-$out"
-fi
-ops=$(echo "$out" | sed -n 's/^# ops: \([0-9]*\) controls, \([0-9]*\) vGPU starts, \([0-9]*\) module cycles, \([0-9]*\) nvidia cycles$/\1 \2 \3 \4/p')
-set -- $ops
+stress_report "parallel stress for ${secs}s" "$rc" "$out"
+set -- $STRESS_OPS
 if [ $# = 4 ] && [ "$1" -gt 0 ] && [ "$2" -gt 0 ] && [ "$3" = 0 ] && [ "$4" = 0 ]; then
 	ok "stress did controls and vGPU starts, no module or nvidia cycle"
 else
 	fail "stress did controls and vGPU starts, no module or nvidia cycle" "$out"
 fi
-unlocked=$(echo "$out" | sed -n 's/.*consumer starts \([0-9]*\) unlocked.*/\1/p')
+unlocked=$STRESS_UNLOCKED
 refused=$(echo "$out" | sed -n 's/.*consumer starts [0-9]* unlocked, \([0-9]*\) refused.*/\1/p')
 # the module is armed from before the first start to after the last: every
 # consumer start is unlocked (50-stress, which unloads it, allows refusals)

@@ -146,3 +146,19 @@ secret_leaks() {
 		cat "$@" 2>/dev/null | grep -qiE "$_half|$_spaced" && printf '%s... ' "$_half"
 	done
 }
+
+# stress_report LABEL RC OUT: vukp-stress's verdict (its exit status RC and
+# output OUT) as one test, its counts in STRESS_OPS ("controls starts
+# module-cycles nvidia-cycles") and STRESS_UNLOCKED (consumer starts unlocked)
+stress_report() {
+	echo "$3" | grep '^# ops:'
+	if [ "$2" = 0 ]; then
+		ok "$1: no invariant violated"
+		diag "$(echo "$3" | grep '^# in ' | sed 's/^# //')"
+	else
+		fail "$1: no invariant violated" "exit $2
+$3"
+	fi
+	STRESS_OPS=$(echo "$3" | sed -n 's/^# ops: \([0-9]*\) controls, \([0-9]*\) vGPU starts, \([0-9]*\) module cycles, \([0-9]*\) nvidia cycles$/\1 \2 \3 \4/p')
+	STRESS_UNLOCKED=$(echo "$3" | sed -n 's/.*consumer starts \([0-9]*\) unlocked.*/\1/p')
+}
