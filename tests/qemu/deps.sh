@@ -74,6 +74,19 @@ if ! fresh "$VUKP_CACHE/deps.stamp" "$sum" || ! vukp_kernel 6.1 || [ ! -f "$K_IM
 	echo "$sum" >"$VUKP_CACHE/deps.stamp"
 fi
 
+# make_root SUITE PKGS LOG: a minimal Debian SUITE with PKGS at $root, made
+# by debootstrap (log in $VUKP_CACHE/LOG) unless it is there already
+make_root() {
+	[ ! -x "$root/usr/bin/apt-get" ] || return 0
+	command -v debootstrap >/dev/null || apt-get install -y -qq --no-install-recommends debootstrap >/dev/null
+	echo "deps: debootstrap $1 into $root (about 2-3 min)" >&2
+	rm -rf "$root.tmp"
+	debootstrap --variant=minbase --include="${2// /,}" "$1" "$root.tmp" "$MIRROR" \
+		>"$VUKP_CACHE/$3" 2>&1 ||
+		{ tail -20 "$VUKP_CACHE/$3" >&2; exit 1; }
+	mv "$root.tmp" "$root"
+}
+
 # 2. The Debian 13 chroot and the pinned 7.x kernel in it.
 root=$VUKP_ROOT13
 chroot_pkgs="gcc make libc6-dev bc bison flex libelf-dev libssl-dev kmod xz-utils python3 python3-cryptography"
@@ -82,15 +95,7 @@ want13="$chroot_pkgs | $VUKP_K7 | linux-source-$VUKP_K7_LINE"
 if ! fresh "$root.stamp" "$want13" || [ ! -f "$root/boot/vmlinuz-$VUKP_K7" ] ||
 	[ ! -f "$root/usr/src/linux-headers-$VUKP_K7/Makefile" ]; then
 	need_root
-	if [ ! -x "$root/usr/bin/apt-get" ]; then
-		command -v debootstrap >/dev/null || apt-get install -y -qq --no-install-recommends debootstrap >/dev/null
-		echo "deps: debootstrap trixie into $root (about 2-3 min)" >&2
-		rm -rf "$root.tmp"
-		debootstrap --variant=minbase --include="${chroot_pkgs// /,}" trixie "$root.tmp" "$MIRROR" \
-			>"$VUKP_CACHE/debootstrap.log" 2>&1 ||
-			{ tail -20 "$VUKP_CACHE/debootstrap.log" >&2; exit 1; }
-		mv "$root.tmp" "$root"
-	fi
+	make_root trixie "$chroot_pkgs" debootstrap.log
 	# The chroot's own apt sources: trixie plus trixie-backports.
 	printf 'deb %s trixie main\ndeb %s trixie-backports main\n' "$MIRROR" "$MIRROR" \
 		>"$root/etc/apt/sources.list"
@@ -123,15 +128,7 @@ want11="$chroot_pkgs11 | 5.10"
 if ! fresh "$root.stamp" "$want11" || ! vukp_kernel 5.10 || [ ! -f "$K_IMAGE" ] ||
 	[ ! -f "$root$K_KBUILD/Makefile" ]; then
 	need_root
-	if [ ! -x "$root/usr/bin/apt-get" ]; then
-		command -v debootstrap >/dev/null || apt-get install -y -qq --no-install-recommends debootstrap >/dev/null
-		echo "deps: debootstrap bullseye into $root (about 2-3 min)" >&2
-		rm -rf "$root.tmp"
-		debootstrap --variant=minbase --include="${chroot_pkgs11// /,}" bullseye "$root.tmp" "$MIRROR" \
-			>"$VUKP_CACHE/debootstrap11.log" 2>&1 ||
-			{ tail -20 "$VUKP_CACHE/debootstrap11.log" >&2; exit 1; }
-		mv "$root.tmp" "$root"
-	fi
+	make_root bullseye "$chroot_pkgs11" debootstrap11.log
 	printf 'deb %s bullseye main\ndeb %s bullseye-updates main\ndeb %s bullseye-security main\n' \
 		"$MIRROR" "$MIRROR" "$SECURITY" >"$root/etc/apt/sources.list"
 	in_root apt-get update -qq
