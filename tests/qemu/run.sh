@@ -162,6 +162,54 @@ else
 	say "note: no top-level Kbuild yet, vgpu_unlock_kp.ko not built"
 fi
 
+# (b2) the kernel's own modules the mock needs where this kernel has them as
+# modules, not built in (Debian 11: CONFIG_CRYPTO_AES=m), each with what it
+# depends on, from the kernel's /lib/modules (in its chroot, or the host's);
+# the guest's /init loads them before the first script
+kmod=$out/kmod
+rm -rf "$kmod"
+mkdir -p "$kmod"
+mods=$kroot/lib/modules/$K_VER
+if [ -z "$K_DEBUG" ] && [ -f "$mods/modules.alias" ] && [ -f "$mods/modules.dep" ]; then
+	for alg in aes hmac sha256; do
+		# built in (modules.builtin.modinfo: "NAME.alias=crypto-ALG"): nothing to load
+		tr '\0' '\n' <"$mods/modules.builtin.modinfo" 2>/dev/null |
+			grep -qE "^[^.]+\.alias=crypto-$alg\$" && continue
+		# the generic C implementation, else whichever provides the name
+		m=$(awk -v a="crypto-$alg-generic" -v b="crypto-$alg" '
+			$1 == "alias" && $2 == a { print $3; exit }
+			$1 == "alias" && $2 == b && !f { f = $3 }
+			END { if (f) print f }' "$mods/modules.alias" | head -n 1)
+		if [ -z "$m" ]; then
+			h_fail "build: crypto-$alg for the mock" "neither built in nor in $mods/modules.alias"
+			continue
+		fi
+		# modules.dep: "path/m.ko: dep1.ko dep2.ko" (a dependency's own
+		# dependencies after it): loaded from the last to the first
+		line=$(awk -v m="$m" '{ f = $1; sub(/:$/, "", f); n = f; sub(/.*\//, "", n)
+			sub(/\.ko(\.[a-z]+)?$/, "", n); gsub(/-/, "_", n) } n == m { print; exit }' "$mods/modules.dep")
+		if [ -z "$line" ]; then
+			h_fail "build: kernel module $m (crypto-$alg)" "not in $mods/modules.dep"
+			continue
+		fi
+		read -r -a files <<<"${line/:/}"
+		for ((i = ${#files[@]} - 1; i >= 0; i--)); do
+			f=${files[i]}
+			b=${f##*/}
+			b=${b%.xz} b=${b%.zst} b=${b%.gz}
+			grep -qxF "$b" "$kmod/order" 2>/dev/null && continue
+			case $f in
+			*.xz) xz -dc "$mods/$f" >"$kmod/$b" ;;
+			*.zst) zstd -qdc "$mods/$f" >"$kmod/$b" ;;
+			*.gz) gzip -dc "$mods/$f" >"$kmod/$b" ;;
+			*) cp "$mods/$f" "$kmod/$b" ;;
+			esac
+			echo "$b" >>"$kmod/order"
+		done
+	done
+	[ ! -f "$kmod/order" ] || say "the kernel's own modules for the guest: $(tr '\n' ' ' <"$kmod/order")"
+fi
+
 # (c) userspace test programs and the shim, built on the host
 hbin=$repo/build/host/bin
 hlib=$repo/build/host/lib
@@ -221,7 +269,7 @@ flock -u 9
 # Initramfs
 initrd=$run/initramfs.cpio.gz
 mk=("$here/mkinitramfs.sh" -o "$initrd" --ko "$ko" --bin "$hbin" --lib "$hlib"
-	--tests "$repo/tests/selftests" --tests "$tools")
+	--tests "$repo/tests/selftests" --tests "$tools" --kmod "$kmod")
 for d in "${variant_dirs[@]}"; do mk+=(--ko "$d"); done
 for d in "${test_dirs[@]}"; do mk+=(--tests "$d"); done
 if ! logged "initramfs" "${mk[@]}"; then
