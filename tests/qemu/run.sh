@@ -174,7 +174,7 @@ if [ -z "$K_DEBUG" ] && [ -f "$mods/modules.alias" ] && [ -f "$mods/modules.dep"
 	for alg in aes hmac sha256; do
 		# built in (modules.builtin.modinfo: "NAME.alias=crypto-ALG"): nothing to load
 		tr '\0' '\n' <"$mods/modules.builtin.modinfo" 2>/dev/null |
-			grep -qE "^[^.]+\.alias=crypto-$alg\$" && continue
+			grep -E "^[^.]+\.alias=crypto-$alg\$" >/dev/null && continue
 		# the generic C implementation, else whichever provides the name
 		m=$(awk -v a="crypto-$alg-generic" -v b="crypto-$alg" '
 			$1 == "alias" && $2 == a { print $3; exit }
