@@ -34,10 +34,12 @@ else
 	expect_eq "payload modules match uname -r ($(uname -r))" "" "${bad# }"
 fi
 
-# The dynamic loader and libc copied from the host run the test programs.
+# The dynamic loader and libc copied from the host run the test programs
+# (the ELF ones: /vukp/bin also holds scripts, e.g. vgpu-unlock-report).
+elf=$(printf '\177ELF')
 bins=
 for f in "$VUKP_BIN"/* "$VUKP_LIB"/*.so; do
-	[ -f "$f" ] && bins="$bins $f"
+	[ -f "$f" ] && [ "$(head -c 4 "$f")" = "$elf" ] && bins="$bins $f"
 done
 if [ -z "$bins" ] || [ ! -x /lib64/ld-linux-x86-64.so.2 ]; then
 	skip "dynamic loader resolves the payload" "no dynamically linked payload"
