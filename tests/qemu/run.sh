@@ -243,6 +243,33 @@ if [ -n "$kroot" ] && [ -f "$repo/userspace-shim/Makefile" ]; then
 		logged "userspace shim in $kroot" vukp_in_root "$kroot" make -C "$out/shim-src/userspace-shim" &&
 		h_ok "build: userspace shim against $(vukp_in_root "$kroot" ldd --version | head -n 1)"
 fi
+# The preflight tool with that userland's bash, awk, readelf and xz: this
+# kernel's config and headers, and the mock nvidia.ko's tables and symbols.
+# Exit 0, nothing on stderr, and the PASS lines of those checks.
+if [ -n "$kroot" ] && [ -f "$ko/nvidia-default.ko" ]; then
+	chk=$out/check-tool
+	mkdir -p "$chk"
+	rc=0
+	vukp_in_root "$kroot" env VUKP_KERNEL_RELEASE="$K_VER" VUKP_DATADIR="$repo/data" \
+		"$repo/scripts/vgpu-unlock-check" --only kernel,headers,driver,symbols \
+		--nvidia-ko "$ko/nvidia-default.ko" >"$chk/out" 2>"$chk/err" || rc=$?
+	echo "$rc" >"$chk/rc"
+	kv=${K_VER//./\\.} kv=${kv//+/\\+} # 7.3.4+deb13-amd64 in a regular expression
+	lines=("PASS +kernel +kernel $kv: CONFIG_KPROBES=y, CONFIG_KRETPROBES=y"
+		"PASS +headers +headers for $kv installed" "PASS +driver +vGPU host tables present"
+		"PASS +symbols +os_mem_copy present")
+	miss=
+	for w in "${lines[@]}"; do grep -Eq "^$w" "$chk/out" || miss+="no line '$w'; "; done
+	# shellcheck disable=SC2016 # expanded by the chroot's bash
+	bash_v=$(vukp_in_root "$kroot" bash -c 'echo "$BASH_VERSION"')
+	if [ "$(cat "$chk/rc")" = 0 ] && [ ! -s "$chk/err" ] && [ -z "$miss" ]; then
+		h_ok "vgpu-unlock-check runs with the userland of $kroot (bash $bash_v)"
+	else
+		h_fail "vgpu-unlock-check runs with the userland of $kroot (bash $bash_v)" \
+			"exit $(cat "$chk/rc"); ${miss}stderr and output:
+$(cat "$chk/err" "$chk/out")"
+	fi
+fi
 
 # (d) GPU memory images, copied so a test cannot alter the originals
 fuses=${VUKP_FUSES:-$repo/build/fuses}
