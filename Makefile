@@ -47,7 +47,7 @@ check-tree:
 	else echo "not ok 1 - untracked files (ignore them in .gitignore, or add them)"; echo "$$u" | sed 's/^/# /'; echo "0 passed, 1 failed"; fi
 
 # ---------------------------------------------------------------- tests ---
-# make check                         host suites + guest tests on 7.x, 6.1, 6.12 and debug
+# make check                         host suites + guest tests on 7.x, 5.10, 6.1, 6.12 and debug
 #                                    (whole suite or essential subset per kernel: tests/qemu/kernels.sh)
 # make check TESTS=00-harness KERNELS=6.1   one guest script (glob, comma list) on one kernel
 # make check-extended                what does not fit in make check: the whole suite on
