@@ -47,11 +47,11 @@ check-tree:
 	else echo "not ok 1 - untracked files (ignore them in .gitignore, or add them)"; echo "$$u" | sed 's/^/# /'; echo "0 passed, 1 failed"; fi
 
 # ---------------------------------------------------------------- tests ---
-# make check                         host suites + guest tests on 7.x, 6.1, 6.12 and debug
+# make check                         host suites + guest tests on 7.x, 5.10, 6.1, 6.12 and debug
 #                                    (whole suite or essential subset per kernel: tests/qemu/kernels.sh)
 # make check TESTS=00-harness KERNELS=6.1   one guest script (glob, comma list) on one kernel
 # make check-extended                what does not fit in make check: the whole suite on
-#                                    6.12 and the 6.1 debug kernel; the offline verdict on real
+#                                    6.1, 6.12 and the 6.1 debug kernel; the offline verdict on real
 #                                    NVIDIA drivers from Debian (downloaded, tests/host/real-drivers.sh)
 # Ends with one line "N passed, M failed"; exit status 0 iff M is 0.
 TESTS ?=
@@ -92,7 +92,7 @@ check-qemu:
 check-extended:
 	@tests/qemu/deps.sh
 	@tests/host/real-drivers.sh; [ $$? != 1 ]
-	@tests/qemu/check.sh --kernels "$(or $(KERNELS),6.12 debug-6.1)" --tests "$(or $(TESTS),*)"
+	@tests/qemu/check.sh --kernels "$(or $(KERNELS),6.1 6.12 debug-6.1)" --tests "$(or $(TESTS),*)"
 
 debug-kernel:
 	@tests/qemu/build-debug-kernel.sh

@@ -31,9 +31,9 @@
 
 /*
  * crypto_memneq() moved from <crypto/algapi.h> to <crypto/utils.h> in 6.3:
- * the header's presence decides, not the version.
+ * the header's presence in the kernel tree decides (Kbuild's feature test).
  */
-#if __has_include(<crypto/utils.h>)
+#ifdef VUKP_HAVE_CRYPTO_UTILS_H
 #include <crypto/utils.h>
 #else
 #include <crypto/algapi.h>

@@ -113,6 +113,15 @@ unload_ours() { # -> 0 if nothing was left loaded
 	return 1
 }
 
+# The kernel's own modules the harness found the tests need and this kernel
+# builds as modules (Debian 11's AES cipher for the mock), in dependency order.
+if [ -f /vukp/kmod/order ]; then
+	while read -r m; do
+		insmod "/vukp/kmod/$m" || setup_failed "insmod $m (the kernel's own module)"
+	done </vukp/kmod/order
+	echo "# kernel modules loaded: $(tr '\n' ' ' </vukp/kmod/order)"
+fi
+
 # Kernel messages from here on are shown per script, after it ran, so they do
 # not tear KTAP lines apart. Panics and oopses still reach the console at once.
 dmesg -c >/dev/null

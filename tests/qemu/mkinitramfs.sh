@@ -6,14 +6,15 @@
 #   /lib64/ld-linux-x86-64.so.2, /lib/x86_64-linux-gnu/...   what ldd says the payload needs
 #   /vukp/ko/*.ko  /vukp/bin/*  /vukp/lib/*  /vukp/tests/*.sh   the payload
 #   /vukp/data/*.csv           the repository's data/ (GPU id map, vGPU types)
-# Usage: mkinitramfs.sh -o OUT.cpio.gz [--ko DIR] [--bin DIR] [--lib DIR] [--tests DIR]
+#   /vukp/kmod/*.ko + order    the kernel's own modules /init loads first, in that order
+# Usage: mkinitramfs.sh -o OUT.cpio.gz [--ko DIR] [--bin DIR] [--lib DIR] [--tests DIR] [--kmod DIR]
 # Each payload option may be repeated; missing directories are skipped.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 out=
-ko=() bin=() lib=() tests=()
+ko=() bin=() lib=() tests=() kmod=()
 while [ $# -gt 0 ]; do
 	case $1 in
 	-o) out=$2 ;;
@@ -21,7 +22,8 @@ while [ $# -gt 0 ]; do
 	--bin) bin+=("$2") ;;
 	--lib) lib+=("$2") ;;
 	--tests) tests+=("$2") ;;
-	*) echo "usage: $0 -o OUT [--ko DIR] [--bin DIR] [--lib DIR] [--tests DIR]" >&2; exit 2 ;;
+	--kmod) kmod+=("$2") ;;
+	*) echo "usage: $0 -o OUT [--ko DIR] [--bin DIR] [--lib DIR] [--tests DIR] [--kmod DIR]" >&2; exit 2 ;;
 	esac
 	shift 2
 done
@@ -46,7 +48,7 @@ fi
 root=$(mktemp -d)
 trap 'rm -rf "$root"' EXIT
 mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,lib64,proc,sys,dev,tmp,etc,root} \
-	"$root"/vukp/{ko,bin,lib,tests,data}
+	"$root"/vukp/{ko,bin,lib,tests,data,kmod}
 cp "$busybox" "$root/bin/busybox"
 "$busybox" --list-full | while read -r applet; do
 	[ -e "$root/$applet" ] || ln -s /bin/busybox "$root/$applet"
@@ -74,6 +76,7 @@ copy_files "$root/vukp/bin" '*' "${bin[@]}"
 copy_files "$root/vukp/lib" '*' "${lib[@]}"
 copy_files "$root/vukp/tests" '*.sh' "${tests[@]}"
 copy_files "$root/vukp/data" '*.csv' "$repo/data"
+copy_files "$root/vukp/kmod" '*' "${kmod[@]}"
 chmod -R a+rX "$root/vukp"
 
 # Shared objects every dynamic ELF in the payload needs, at the paths the

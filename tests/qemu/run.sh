@@ -162,6 +162,54 @@ else
 	say "note: no top-level Kbuild yet, vgpu_unlock_kp.ko not built"
 fi
 
+# (b2) the kernel's own modules the mock needs where this kernel has them as
+# modules, not built in (Debian 11: CONFIG_CRYPTO_AES=m), each with what it
+# depends on, from the kernel's /lib/modules (in its chroot, or the host's);
+# the guest's /init loads them before the first script
+kmod=$out/kmod
+rm -rf "$kmod"
+mkdir -p "$kmod"
+mods=$kroot/lib/modules/$K_VER
+if [ -z "$K_DEBUG" ] && [ -f "$mods/modules.alias" ] && [ -f "$mods/modules.dep" ]; then
+	for alg in aes hmac sha256; do
+		# built in (modules.builtin.modinfo: "NAME.alias=crypto-ALG"): nothing to load
+		tr '\0' '\n' <"$mods/modules.builtin.modinfo" 2>/dev/null |
+			grep -E "^[^.]+\.alias=crypto-$alg\$" >/dev/null && continue
+		# the generic C implementation, else whichever provides the name
+		m=$(awk -v a="crypto-$alg-generic" -v b="crypto-$alg" '
+			$1 == "alias" && $2 == a { print $3; exit }
+			$1 == "alias" && $2 == b && !f { f = $3 }
+			END { if (f) print f }' "$mods/modules.alias" | head -n 1)
+		if [ -z "$m" ]; then
+			h_fail "build: crypto-$alg for the mock" "neither built in nor in $mods/modules.alias"
+			continue
+		fi
+		# modules.dep: "path/m.ko: dep1.ko dep2.ko" (a dependency's own
+		# dependencies after it): loaded from the last to the first
+		line=$(awk -v m="$m" '{ f = $1; sub(/:$/, "", f); n = f; sub(/.*\//, "", n)
+			sub(/\.ko(\.[a-z]+)?$/, "", n); gsub(/-/, "_", n) } n == m { print; exit }' "$mods/modules.dep")
+		if [ -z "$line" ]; then
+			h_fail "build: kernel module $m (crypto-$alg)" "not in $mods/modules.dep"
+			continue
+		fi
+		read -r -a files <<<"${line/:/}"
+		for ((i = ${#files[@]} - 1; i >= 0; i--)); do
+			f=${files[i]}
+			b=${f##*/}
+			b=${b%.xz} b=${b%.zst} b=${b%.gz}
+			grep -qxF "$b" "$kmod/order" 2>/dev/null && continue
+			case $f in
+			*.xz) xz -dc "$mods/$f" >"$kmod/$b" ;;
+			*.zst) zstd -qdc "$mods/$f" >"$kmod/$b" ;;
+			*.gz) gzip -dc "$mods/$f" >"$kmod/$b" ;;
+			*) cp "$mods/$f" "$kmod/$b" ;;
+			esac
+			echo "$b" >>"$kmod/order"
+		done
+	done
+	[ ! -f "$kmod/order" ] || say "the kernel's own modules for the guest: $(tr '\n' ' ' <"$kmod/order")"
+fi
+
 # (c) userspace test programs and the shim, built on the host
 hbin=$repo/build/host/bin
 hlib=$repo/build/host/lib
@@ -195,6 +243,33 @@ if [ -n "$kroot" ] && [ -f "$repo/userspace-shim/Makefile" ]; then
 		logged "userspace shim in $kroot" vukp_in_root "$kroot" make -C "$out/shim-src/userspace-shim" &&
 		h_ok "build: userspace shim against $(vukp_in_root "$kroot" ldd --version | head -n 1)"
 fi
+# The preflight tool with that userland's bash, awk, readelf and xz: this
+# kernel's config and headers, and the mock nvidia.ko's tables and symbols.
+# Exit 0, nothing on stderr, and the PASS lines of those checks.
+if [ -n "$kroot" ] && [ -f "$ko/nvidia-default.ko" ]; then
+	chk=$out/check-tool
+	mkdir -p "$chk"
+	rc=0
+	vukp_in_root "$kroot" env VUKP_KERNEL_RELEASE="$K_VER" VUKP_DATADIR="$repo/data" \
+		"$repo/scripts/vgpu-unlock-check" --only kernel,headers,driver,symbols \
+		--nvidia-ko "$ko/nvidia-default.ko" >"$chk/out" 2>"$chk/err" || rc=$?
+	echo "$rc" >"$chk/rc"
+	kv=${K_VER//./\\.} kv=${kv//+/\\+} # 7.3.4+deb13-amd64 in a regular expression
+	lines=("PASS +kernel +kernel $kv: CONFIG_KPROBES=y, CONFIG_KRETPROBES=y"
+		"PASS +headers +headers for $kv installed" "PASS +driver +vGPU host tables present"
+		"PASS +symbols +os_mem_copy present")
+	miss=
+	for w in "${lines[@]}"; do grep -Eq "^$w" "$chk/out" || miss+="no line '$w'; "; done
+	# shellcheck disable=SC2016 # expanded by the chroot's bash
+	bash_v=$(vukp_in_root "$kroot" bash -c 'echo "$BASH_VERSION"')
+	if [ "$(cat "$chk/rc")" = 0 ] && [ ! -s "$chk/err" ] && [ -z "$miss" ]; then
+		h_ok "vgpu-unlock-check runs with the userland of $kroot (bash $bash_v)"
+	else
+		h_fail "vgpu-unlock-check runs with the userland of $kroot (bash $bash_v)" \
+			"exit $(cat "$chk/rc"); ${miss}stderr and output:
+$(cat "$chk/err" "$chk/out")"
+	fi
+fi
 
 # (d) GPU memory images, copied so a test cannot alter the originals
 fuses=${VUKP_FUSES:-$repo/build/fuses}
@@ -221,7 +296,7 @@ flock -u 9
 # Initramfs
 initrd=$run/initramfs.cpio.gz
 mk=("$here/mkinitramfs.sh" -o "$initrd" --ko "$ko" --bin "$hbin" --lib "$hlib"
-	--tests "$repo/tests/selftests" --tests "$tools")
+	--tests "$repo/tests/selftests" --tests "$tools" --kmod "$kmod")
 for d in "${variant_dirs[@]}"; do mk+=(--ko "$d"); done
 for d in "${test_dirs[@]}"; do mk+=(--tests "$d"); done
 if ! logged "initramfs" "${mk[@]}"; then
