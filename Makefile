@@ -51,7 +51,9 @@ check-tree:
 #                                    (whole suite or essential subset per kernel: tests/qemu/kernels.sh)
 # make check TESTS=00-harness KERNELS=6.1   one guest script (glob, comma list) on one kernel
 # make check-extended                what does not fit in make check: the whole suite on
-#                                    6.1, 6.12 and the 6.1 debug kernel; the offline verdict on real
+#                                    6.1, 6.12 and the 6.1 debug kernel, the essential subset on
+#                                    Debian's 7.2 and 7.3 rt kernels, the module built against
+#                                    every Debian 11/13 kernel line and flavour; the offline verdict on real
 #                                    NVIDIA drivers from Debian (downloaded, tests/host/real-drivers.sh)
 # Ends with one line "N passed, M failed"; exit status 0 iff M is 0.
 TESTS ?=
@@ -90,9 +92,11 @@ check-qemu:
 	@tests/qemu/check.sh --kernels "$(KERNELS)" $(if $(TESTS),--tests "$(TESTS)")
 
 check-extended:
-	@tests/qemu/deps.sh
+	@. tests/qemu/kernels.sh && tests/qemu/deps.sh --kernel $$(echo $$VUKP_EXTENDED_KERNELS | tr ' ' '\n' | grep +)
 	@tests/host/real-drivers.sh; [ $$? != 1 ]
-	@tests/qemu/check.sh --kernels "$(or $(KERNELS),6.1 6.12 debug-6.1)" --tests "$(or $(TESTS),*)"
+	@tests/host/kernel-builds.sh
+	@. tests/qemu/kernels.sh && VUKP_WHOLE_SUITE="6.1 6.12 debug-6.1" \
+		tests/qemu/check.sh --kernels "$(or $(KERNELS),$$VUKP_EXTENDED_KERNELS)" $(if $(TESTS),--tests "$(TESTS)")
 
 debug-kernel:
 	@tests/qemu/build-debug-kernel.sh

@@ -14,6 +14,9 @@
 #     newest 5.10 kernel image and headers and bullseye's gcc and glibc.
 # A stamp per part records what it was made from; a second run does nothing.
 # VUKP_FORCE_DEPS=1 re-runs every part.
+#   tests/qemu/deps.sh --kernel RELEASE...  also installs these Debian 13 or
+#   Debian 11 kernels (image and headers) into their chroot, to boot by their
+#   release (tests/qemu/kernels.sh, "RELEASE"); make check-extended does.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -144,3 +147,22 @@ if ! fresh "$root.stamp" "$want11" || ! vukp_kernel 5.10 || [ ! -f "$K_IMAGE" ] 
 	in_root apt-get clean
 	echo "$want11" >"$root.stamp"
 fi
+
+# 4. Kernels asked for by their release (--kernel RELEASE...), into the
+# chroot of their Debian release; nothing when already there.
+[ "${1:-}" = --kernel ] && shift
+for r in "$@"; do
+	if ! vukp_kernel "$r" || [ -z "$K_ROOT" ]; then
+		echo "deps: $r is not a Debian 13 or Debian 11 kernel release (e.g. 7.2.12+deb13-rt-amd64)" >&2
+		exit 1
+	fi
+	[ -f "$K_IMAGE" ] && [ -f "$K_ROOT$K_KBUILD/Makefile" ] && continue
+	need_root
+	root=$K_ROOT
+	in_root apt-get update -qq
+	if ! in_root apt-get install -y -qq --no-install-recommends "linux-image-$r" "linux-headers-$r" >/dev/null; then
+		echo "deps: linux-image-$r or its headers not in Debian's archive" >&2
+		exit 1
+	fi
+	in_root apt-get clean
+done

@@ -13,6 +13,10 @@
 #            its modules are built in a Debian 13 chroot (its kbuild needs glibc 2.38+)
 #   debug    the debug kernel (KASAN, lockdep, ...), built from linux-source of the 7.x line
 #   debug-6.1  the same fragment on linux-source-6.1 (make check-extended)
+#   RELEASE  any other kernel of Debian 13 (7.2.12+deb13-rt-amd64) or Debian 11
+#            (5.10.0-46-cloud-amd64) by its release (uname -r), in that chroot;
+#            `tests/qemu/deps.sh --kernel RELEASE` installs it (make check-extended
+#            boots a few this way, with the essential subset)
 # Environment:
 #   VUKP_CACHE   the cache: kernel images, the Debian 11 and 13 chroots, debug kernel builds
 #                (default /var/cache/vgpu_unlock_kp; outside the clone so a fresh
@@ -33,9 +37,16 @@ VUKP_ROOT11=$VUKP_CACHE/bullseye # the Debian 11 chroot (debootstrap)
 # the debug kernel has the other (docs/testing.md, "Time").
 VUKP_CHECK_KERNELS="7.x 5.10 6.1 6.12 debug"
 VUKP_ESSENTIAL_TESTS='00-*,10-*,20-*,21-*,22-*,30-*'
+# make check-extended: the whole suite on 6.1, 6.12 and debug-6.1, the
+# essential subset on more of Debian's kernels by release (pinned like the 7.x
+# one: the previous 7.x line and PREEMPT_RT).
+VUKP_EXTENDED_KERNELS="6.1 6.12 debug-6.1 7.2.12+deb13-amd64 7.3.4+deb13-rt-amd64"
 vukp_kernel_tests() { # NAME -> the --tests globs make check uses for it
+	case " ${VUKP_WHOLE_SUITE:-} " in
+	*" $1 "*) echo '*' && return ;;
+	esac
 	case $1 in
-	6.1 | 6.12) echo "$VUKP_ESSENTIAL_TESTS" ;;
+	6.1 | 6.12 | *+deb13-*amd64 | 5.10.0-*amd64) echo "$VUKP_ESSENTIAL_TESTS" ;;
 	*) echo '*' ;;
 	esac
 }
@@ -80,6 +91,13 @@ vukp_kernel() {
 		K_KBUILD=$VUKP_CACHE/debug-6.1/linux
 		K_IMAGE=$K_KBUILD/arch/x86/boot/bzImage
 		K_VER=debug-6.1
+		;;
+	*+deb13-*amd64 | 5.10.0-*amd64)
+		K_VER=$1
+		K_ROOT=$VUKP_ROOT13
+		[ "${1#5.10.0-}" != "$1" ] && K_ROOT=$VUKP_ROOT11
+		K_IMAGE=$K_ROOT/boot/vmlinuz-$K_VER
+		K_KBUILD=/usr/src/linux-headers-$K_VER
 		;;
 	*) return 1 ;;
 	esac
