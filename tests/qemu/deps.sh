@@ -11,10 +11,16 @@
 #     headers ($VUKP_K7) and linux-source-<line> for the debug kernel;
 #   - a Debian 11 (bullseye) chroot at $VUKP_CACHE/bullseye, the same way,
 #     with bullseye-security in its own sources.list, holding Debian 11's
-#     newest 5.10 kernel image and headers and bullseye's gcc and glibc.
+#     newest 5.10 kernel image and headers and bullseye's gcc and glibc;
+#   - with --bookworm (tests/packaging/packages.sh asks for it): a pristine
+#     Debian 12 (bookworm) chroot at $VUKP_CACHE/bookworm with dkms and the
+#     headers of the 6.1 and 6.12 kernels the guests boot, for installing the
+#     .debs for real (the test works on a throwaway copy, never on it).
 # A stamp per part records what it was made from; a second run does nothing.
 # VUKP_FORCE_DEPS=1 re-runs every part.
 set -euo pipefail
+BOOKWORM=
+[ "${1:-}" = --bookworm ] && BOOKWORM=1
 
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=tests/qemu/kernels.sh
@@ -143,4 +149,26 @@ if ! fresh "$root.stamp" "$want11" || ! vukp_kernel 5.10 || [ ! -f "$K_IMAGE" ] 
 		"$k510" "${k510/image/headers}" >/dev/null
 	in_root apt-get clean
 	echo "$want11" >"$root.stamp"
+fi
+
+# 4. (--bookworm) The pristine Debian 12 root for the package test: dkms and
+# what it builds with, and the headers of the 6.1 and 6.12 kernels above
+# (both from bookworm-security), nothing of ours.
+[ -n "$BOOKWORM" ] || exit 0
+root=$VUKP_CACHE/bookworm
+chroot_pkgs12="dkms gcc make libc6-dev kmod xz-utils"
+vukp_kernel 6.1; h61=linux-headers-$K_VER
+vukp_kernel 6.12; h612=linux-headers-$K_VER
+want12="$chroot_pkgs12 | $h61 $h612"
+if ! fresh "$root.stamp" "$want12" || [ ! -f "$root/usr/src/$h61/Makefile" ] ||
+	[ ! -f "$root/usr/src/$h612/Makefile" ]; then
+	need_root
+	make_root bookworm "$chroot_pkgs12" debootstrap12.log
+	printf 'deb %s bookworm main\ndeb %s bookworm-updates main\ndeb %s bookworm-security main\n' \
+		"$MIRROR" "$MIRROR" "$SECURITY" >"$root/etc/apt/sources.list"
+	in_root apt-get update -qq
+	# shellcheck disable=SC2086 # a word list
+	in_root apt-get install -y -qq --no-install-recommends $chroot_pkgs12 "$h61" "$h612" >/dev/null
+	in_root apt-get clean
+	echo "$want12" >"$root.stamp"
 fi
