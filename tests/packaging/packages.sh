@@ -184,8 +184,10 @@ cat >"$R/usr/local/bin/uname" <<EOF
 exec /usr/bin/uname "\$@"
 EOF
 chmod 755 "$R/usr/local/bin/uname"
+# without network (a namespace with no interface): the .debs need nothing
+# the root does not have
 in_r() {
-	nice -n 10 chroot "$R" env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+	nice -n 10 unshare -n chroot "$R" env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
 		HOME=/root LANG=C.UTF-8 DEBIAN_FRONTEND=noninteractive "$@"
 }
 cp -r "$T/v1" "$T/v2" "$R/tmp/"
