@@ -83,6 +83,8 @@ check-host:
 	@if [ -x tests/host/run.sh ]; then \
 		tests/qemu/host-suite.sh $(HOST_RESULTS)/host.result tests/host/run.sh; \
 	fi
+	@# the packages first: their DKMS build in Debian 12 is the module 22-dkms loads
+	@tests/qemu/host-suite.sh $(HOST_RESULTS)/packages.result tests/packaging/packages.sh
 	@tests/qemu/host-suite.sh $(HOST_RESULTS)/packaging.result tests/packaging/run.sh
 	@tests/qemu/host-suite.sh $(HOST_RESULTS)/style.result scripts/style.sh
 	@# last: the builds and tests above left nothing untracked

@@ -11,13 +11,28 @@
 #     headers ($VUKP_K7) and linux-source-<line> for the debug kernel;
 #   - a Debian 11 (bullseye) chroot at $VUKP_CACHE/bullseye, the same way,
 #     with bullseye-security in its own sources.list, holding Debian 11's
-#     newest 5.10 kernel image and headers and bullseye's gcc and glibc.
+#     newest 5.10 kernel image and headers and bullseye's gcc and glibc;
+#   - with --bookworm (tests/packaging/packages.sh asks for it): a pristine
+#     Debian 12 (bookworm) chroot at $VUKP_CACHE/bookworm with dkms and the
+#     headers of the 6.1 and 6.12 kernels the guests boot, for installing the
+#     .debs for real (the test works on a throwaway copy, never on it).
 # A stamp per part records what it was made from; a second run does nothing.
 # VUKP_FORCE_DEPS=1 re-runs every part.
-#   tests/qemu/deps.sh --kernel RELEASE...  also installs these Debian 13 or
-#   Debian 11 kernels (image and headers) into their chroot, to boot by their
-#   release (tests/qemu/kernels.sh, "RELEASE"); make check-extended does.
+#   --kernel RELEASE...  also installs these Debian 13 or Debian 11 kernels
+#   (image and headers) into their chroot, to boot by their release
+#   (tests/qemu/kernels.sh, "RELEASE"); make check-extended does.
 set -euo pipefail
+BOOKWORM=''
+RELEASES=()
+case ${1:-} in
+--bookworm) BOOKWORM=1 ;;
+--kernel) shift && RELEASES=("$@") ;;
+'') ;;
+*)
+	echo "usage: tests/qemu/deps.sh [--bookworm | --kernel RELEASE...]" >&2
+	exit 2
+	;;
+esac
 
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=tests/qemu/kernels.sh
@@ -148,10 +163,32 @@ if ! fresh "$root.stamp" "$want11" || ! vukp_kernel 5.10 || [ ! -f "$K_IMAGE" ] 
 	echo "$want11" >"$root.stamp"
 fi
 
-# 4. Kernels asked for by their release (--kernel RELEASE...), into the
+# 4. (--bookworm) The pristine Debian 12 root for the package test: dkms and
+# what it builds with, and the headers of the 6.1 and 6.12 kernels above
+# (both from bookworm-security), nothing of ours.
+if [ -n "$BOOKWORM" ]; then
+	root=$VUKP_CACHE/bookworm
+	chroot_pkgs12="dkms gcc make libc6-dev kmod xz-utils"
+	vukp_kernel 6.1; h61=linux-headers-$K_VER
+	vukp_kernel 6.12; h612=linux-headers-$K_VER
+	want12="$chroot_pkgs12 | $h61 $h612"
+	if ! fresh "$root.stamp" "$want12" || [ ! -f "$root/usr/src/$h61/Makefile" ] ||
+		[ ! -f "$root/usr/src/$h612/Makefile" ]; then
+		need_root
+		make_root bookworm "$chroot_pkgs12" debootstrap12.log
+		printf 'deb %s bookworm main\ndeb %s bookworm-updates main\ndeb %s bookworm-security main\n' \
+			"$MIRROR" "$MIRROR" "$SECURITY" >"$root/etc/apt/sources.list"
+		in_root apt-get update -qq
+		# shellcheck disable=SC2086 # a word list
+		in_root apt-get install -y -qq --no-install-recommends $chroot_pkgs12 "$h61" "$h612" >/dev/null
+		in_root apt-get clean
+		echo "$want12" >"$root.stamp"
+	fi
+fi
+
+# 5. Kernels asked for by their release (--kernel RELEASE...), into the
 # chroot of their Debian release; nothing when already there.
-[ "${1:-}" = --kernel ] && shift
-for r in "$@"; do
+for r in "${RELEASES[@]}"; do
 	if ! vukp_kernel "$r" || [ -z "$K_ROOT" ]; then
 		echo "deps: $r is not a Debian 13 or Debian 11 kernel release (e.g. 7.2.12+deb13-rt-amd64)" >&2
 		exit 1

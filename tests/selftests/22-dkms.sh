@@ -1,11 +1,12 @@
 #!/bin/sh
-# The module as DKMS built and installed it (tests/packaging/run.sh keeps a
-# copy in build/dkms/<kernel>/) loads and unlocks in QEMU.
+# The module as DKMS built and installed it when apt installed the package
+# (tests/packaging/packages.sh keeps a copy in build/dkms/<kernel>/) loads and
+# unlocks in QEMU.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/mocklib.sh"
 
 KO=$VUKP_KO/dkms-vgpu_unlock_kp.ko
-[ -f "$KO" ] || skip_all "no DKMS-built module for $(uname -r) (the packaging suite builds one for Debian 6.1 and 6.12)"
+[ -f "$KO" ] || skip_all "no DKMS-built module for $(uname -r) (the package test, tests/packaging/packages.sh, builds one for Debian 6.1 and 6.12)"
 nv_load default || finish
 s=$(nv_checksum)
 # insmod checks the vermagic: loading proves it was built for this kernel.
