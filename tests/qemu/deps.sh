@@ -12,24 +12,26 @@
 #   - a Debian 11 (bullseye) chroot at $VUKP_CACHE/bullseye, the same way,
 #     with bullseye-security in its own sources.list, holding Debian 11's
 #     newest 5.10 kernel image and headers and bullseye's gcc and glibc;
-#   - with --bookworm (tests/packaging/packages.sh asks for it): a pristine
-#     Debian 12 (bookworm) chroot at $VUKP_CACHE/bookworm with dkms and the
-#     headers of the 6.1 and 6.12 kernels the guests boot, for installing the
-#     .debs for real (the test works on a throwaway copy, never on it).
+#   - with --package-roots (tests/packaging/packages.sh asks for it): two
+#     pristine roots with dkms and the headers of the kernels the guests
+#     boot, for installing the .debs for real (the test works on throwaway
+#     copies, never on them): Debian 12 (bookworm) at $VUKP_CACHE/bookworm
+#     with the 6.1 and 6.12 headers, Debian 11 (bullseye, dkms 2.8.4) at
+#     $VUKP_CACHE/bullseye-pkg with the 5.10 headers.
 # A stamp per part records what it was made from; a second run does nothing.
 # VUKP_FORCE_DEPS=1 re-runs every part.
 #   --kernel RELEASE...  also installs these Debian 13 or Debian 11 kernels
 #   (image and headers) into their chroot, to boot by their release
 #   (tests/qemu/kernels.sh, "RELEASE"); make check-extended does.
 set -euo pipefail
-BOOKWORM=''
+PKG_ROOTS=''
 RELEASES=()
 case ${1:-} in
---bookworm) BOOKWORM=1 ;;
+--package-roots) PKG_ROOTS=1 ;;
 --kernel) shift && RELEASES=("$@") ;;
 '') ;;
 *)
-	echo "usage: tests/qemu/deps.sh [--bookworm | --kernel RELEASE...]" >&2
+	echo "usage: tests/qemu/deps.sh [--package-roots | --kernel RELEASE...]" >&2
 	exit 2
 	;;
 esac
@@ -163,27 +165,37 @@ if ! fresh "$root.stamp" "$want11" || ! vukp_kernel 5.10 || [ ! -f "$K_IMAGE" ] 
 	echo "$want11" >"$root.stamp"
 fi
 
-# 4. (--bookworm) The pristine Debian 12 root for the package test: dkms and
-# what it builds with, and the headers of the 6.1 and 6.12 kernels above
-# (both from bookworm-security), nothing of ours.
-if [ -n "$BOOKWORM" ]; then
-	root=$VUKP_CACHE/bookworm
-	chroot_pkgs12="dkms gcc make libc6-dev kmod xz-utils"
+# 4. (--package-roots) The pristine roots for the package test: dkms and
+# what it builds with, and the headers of the kernels the guests boot,
+# nothing of ours: Debian 12 (bookworm) with the 6.1 and 6.12 headers above,
+# Debian 11 (bullseye, dkms 2.8.4) with the 5.10 headers of the Debian 11
+# chroot's kernel (both from <suite>-security). The test works on throwaway
+# copies, never on them.
+# pkg_root SUITE DIR LOG HEADERS...: the root $VUKP_CACHE/DIR
+pkg_root() {
+	local suite=$1 log=$3 want h missing=''
+	root=$VUKP_CACHE/$2
+	shift 3
+	want="$pkg_chroot_pkgs | $*"
+	for h in "$@"; do [ -f "$root/usr/src/$h/Makefile" ] || missing=1; done
+	! fresh "$root.stamp" "$want" || [ -n "$missing" ] || return 0
+	need_root
+	make_root "$suite" "$pkg_chroot_pkgs" "$log"
+	printf 'deb %s %s main\ndeb %s %s-updates main\ndeb %s %s-security main\n' \
+		"$MIRROR" "$suite" "$MIRROR" "$suite" "$SECURITY" "$suite" >"$root/etc/apt/sources.list"
+	in_root apt-get update -qq
+	# shellcheck disable=SC2086 # a word list
+	in_root apt-get install -y -qq --no-install-recommends $pkg_chroot_pkgs "$@" >/dev/null
+	in_root apt-get clean
+	echo "$want" >"$root.stamp"
+}
+if [ -n "$PKG_ROOTS" ]; then
+	pkg_chroot_pkgs="dkms gcc make libc6-dev kmod xz-utils"
 	vukp_kernel 6.1; h61=linux-headers-$K_VER
 	vukp_kernel 6.12; h612=linux-headers-$K_VER
-	want12="$chroot_pkgs12 | $h61 $h612"
-	if ! fresh "$root.stamp" "$want12" || [ ! -f "$root/usr/src/$h61/Makefile" ] ||
-		[ ! -f "$root/usr/src/$h612/Makefile" ]; then
-		need_root
-		make_root bookworm "$chroot_pkgs12" debootstrap12.log
-		printf 'deb %s bookworm main\ndeb %s bookworm-updates main\ndeb %s bookworm-security main\n' \
-			"$MIRROR" "$MIRROR" "$SECURITY" >"$root/etc/apt/sources.list"
-		in_root apt-get update -qq
-		# shellcheck disable=SC2086 # a word list
-		in_root apt-get install -y -qq --no-install-recommends $chroot_pkgs12 "$h61" "$h612" >/dev/null
-		in_root apt-get clean
-		echo "$want12" >"$root.stamp"
-	fi
+	pkg_root bookworm bookworm debootstrap12.log "$h61" "$h612"
+	vukp_kernel 5.10; h510=linux-headers-$K_VER
+	pkg_root bullseye bullseye-pkg debootstrap11-pkg.log "$h510"
 fi
 
 # 5. Kernels asked for by their release (--kernel RELEASE...), into the
