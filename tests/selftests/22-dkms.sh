@@ -6,7 +6,7 @@
 . "$(dirname "$0")/mocklib.sh"
 
 KO=$VUKP_KO/dkms-vgpu_unlock_kp.ko
-[ -f "$KO" ] || skip_all "no DKMS-built module for $(uname -r) (the package test, tests/packaging/packages.sh, builds one for Debian 6.1 and 6.12)"
+[ -f "$KO" ] || skip_all "no DKMS-built module for $(uname -r) (the package test, tests/packaging/packages.sh, builds one for Debian 11's 5.10 and Debian 12's 6.1 and 6.12)"
 nv_load default || finish
 s=$(nv_checksum)
 # insmod checks the vermagic: loading proves it was built for this kernel.
