@@ -84,6 +84,7 @@ struct vukp_scan {
 	unsigned int nhits;
 	bool full;
 	unsigned long bitmap[VUKP_BITMAP_WORDS];
+	struct vukp_entry e;		/* scratch for pass 2 (off the stack) */
 };
 
 /* Is [a, a + len) inside one range (a read-only one with @ro_only)? */
@@ -162,12 +163,17 @@ static int vukp_marker(const u8 *magic)
 /*
  * Read the triplet at @q into @e: pointers loaded once and checked, then
  * what they point at copied, then the pointers and the block count loaded
- * again: the entry is taken only if they did not change meanwhile.
+ * again: the entry is taken only if they did not change meanwhile.  With
+ * @bare, a triplet whose record or signature pointer is not usable (the
+ * magic_start entry of the other-boards list need not carry a record) is
+ * taken too, with no record (num_blocks 0: it verifies no key).
  */
 static VUKP_NOKASAN bool vukp_entry_read(const struct vukp_scan *sc,
-					 unsigned long q, struct vukp_entry *e)
+					 unsigned long q, struct vukp_entry *e,
+					 bool bare)
 {
-	unsigned int i, nb;
+	unsigned int i, nb = 0;
+	bool rec;
 	int k;
 
 	/*
@@ -178,18 +184,26 @@ static VUKP_NOKASAN bool vukp_entry_read(const struct vukp_scan *sc,
 		return false;
 	for (i = 0; i < 3; i++)
 		e->ptr[i] = vukp_ld(q + 8 * i);
-	if (!vukp_in(sc, e->ptr[0], VUKP_MAGIC_LEN) ||
-	    !vukp_in(sc, e->ptr[2], VUKP_REC_SIG_LEN) || !vukp_in(sc, e->ptr[1], 1))
+	if (!vukp_in(sc, e->ptr[0], VUKP_MAGIC_LEN))
 		return false;
-	nb = vukp_ld8(e->ptr[1]);
-	if (nb < 1 || nb > VUKP_MAX_BLOCKS || !vukp_in(sc, e->ptr[1], 1 + 16 * nb))
+	rec = vukp_in(sc, e->ptr[2], VUKP_REC_SIG_LEN) && vukp_in(sc, e->ptr[1], 1);
+	if (rec) {
+		nb = vukp_ld8(e->ptr[1]);
+		rec = nb >= 1 && nb <= VUKP_MAX_BLOCKS &&
+		      vukp_in(sc, e->ptr[1], 1 + 16 * nb);
+	}
+	if (!rec && !bare)
 		return false;
 	e->addr = q;
 	vukp_copy(e->magic, e->ptr[0], VUKP_MAGIC_LEN);
-	vukp_copy(e->sig, e->ptr[2], VUKP_REC_SIG_LEN);
-	vukp_copy(e->rec, e->ptr[1], 1 + 16 * nb);
-	if (e->rec[0] != nb)
-		return false;
+	memset(e->sig, 0, sizeof(e->sig));
+	e->rec[0] = 0;
+	if (rec) {
+		vukp_copy(e->sig, e->ptr[2], VUKP_REC_SIG_LEN);
+		vukp_copy(e->rec, e->ptr[1], 1 + 16 * nb);
+		if (e->rec[0] != nb)
+			return false;
+	}
 	for (i = 0; i < 3; i++)
 		if (vukp_ld(q + 8 * i) != e->ptr[i])
 			return false;
@@ -279,7 +293,7 @@ static long vukp_bsearch_u64(const u64 *v, unsigned int n, u64 x)
 static void vukp_check_ptr(struct vukp_scan *sc, unsigned long o,
 			   const struct vukp_range *r, u32 high)
 {
-	struct vukp_entry e;
+	struct vukp_entry *e = &sc->e;
 	unsigned int k;
 	u64 v;
 
@@ -288,11 +302,14 @@ static void vukp_check_ptr(struct vukp_scan *sc, unsigned long o,
 	v = vukp_ld(o);
 	if ((u32)(v >> 32) != high || vukp_bsearch_u64(sc->targets, sc->ntargets, v) < 0)
 		return;
-	if (!vukp_entry_read(sc, o, &e) || e.ptr[0] != v)
+	/* a bare triplet only for the magic_start marker (index 0) */
+	if (!vukp_entry_read(sc, o, e, true) || e->ptr[0] != v)
 		return;
 	for (k = 0; k < sc->nocc; k++) {
 		if (sc->occ[k].addr != v)
 			continue;
+		if (!e->rec[0] && sc->occ[k].marker != 0)
+			return;
 		sc->occ[k].used = true;
 		if (sc->nhits == VUKP_MAX_HITS) {
 			sc->full = true;
@@ -389,23 +406,106 @@ static unsigned int vukp_walk(const struct vukp_scan *sc, unsigned long q,
 	unsigned int n = 0;
 
 	while (n < VUKP_MAX_LIST && !vukp_in_span(avoid, navoid, q) &&
-	       vukp_entry_read(sc, q, tmp)) {
+	       vukp_entry_read(sc, q, tmp, false)) {
 		n++;
 		q += step;
 	}
 	return n;
 }
 
-/* Copy @n triplets from @q into @out; fewer if one changed meanwhile. */
+/*
+ * Copy @n triplets from @q into @out, the first one possibly @bare; fewer
+ * if one changed meanwhile.
+ */
 static unsigned int vukp_take(const struct vukp_scan *sc, unsigned long q,
-			      unsigned int n, struct vukp_entry *out)
+			      unsigned int n, struct vukp_entry *out, bool bare)
 {
 	unsigned int i;
 
 	for (i = 0; i < n; i++)
-		if (!vukp_entry_read(sc, q + (unsigned long)i * VUKP_TRIPLET, &out[i]))
+		if (!vukp_entry_read(sc, q + (unsigned long)i * VUKP_TRIPLET,
+				     &out[i], bare && !i))
 			break;
 	return i;
+}
+
+/*
+ * Where the other-boards list of @n triplets from @q really ends.  Stored
+ * back to back with no terminator (a driver may know both lengths), the
+ * walk from magic_start runs on into a vGPU-capable list that follows.
+ * The other-boards list has one triplet per board, a vGPU-capable list one
+ * per (board, type): it ends where the first run of one magic starts, less
+ * the sacrificial triplets right before that run (real drivers' vGPU lists
+ * start with one).  *@sac: where the block of sacrificial triplets before
+ * that starts (0: none): the list ends there at the latest if no
+ * sacrificial triplet is left outside it.  @e: room for two entries.
+ */
+static unsigned int vukp_other_end(const struct vukp_scan *sc, unsigned long q,
+				   unsigned int n, struct vukp_entry *e,
+				   unsigned int *sac)
+{
+	/* sacrificial blocks: the last one [blk, last], the one before from pblk */
+	unsigned int i, blk = 0, last = 0, pblk = 0;
+
+	*sac = 0;
+	for (i = 1; i < n; i++) {
+		struct vukp_entry *cur = &e[i & 1], *prev = &e[!(i & 1)];
+
+		if (!vukp_entry_read(sc, q + (unsigned long)i * VUKP_TRIPLET, cur, false))
+			break;	/* changed meanwhile: taken as walked */
+		if (i >= 2 && !memcmp(cur->magic, prev->magic, VUKP_MAGIC_LEN)) {
+			/* sacrificial triplets starting the run or right before it */
+			if (last && last >= i - 2) {
+				*sac = pblk;
+				return blk;
+			}
+			*sac = blk;
+			return i - 1;
+		}
+		if (cur->kind == VUKP_KIND_BOARD)
+			continue;
+		if (!last || last != i - 1) {
+			pblk = blk;
+			blk = i;
+		}
+		last = i;
+	}
+	return n;
+}
+
+/*
+ * vGPU-capable lists: the run of valid triplets around each sacrificial
+ * triplet, outside the other-boards list.  Returns how many triplets.
+ */
+static unsigned int vukp_vgpu_spans(struct vukp_scan *sc,
+				    const struct vukp_span *other,
+				    struct vukp_span *spans, unsigned int *nspans,
+				    struct vukp_entry *tmp)
+{
+	unsigned int k, nvg = 0;
+
+	*nspans = 0;
+	for (k = 0; k < sc->nhits; k++) {
+		unsigned long q = sc->hits[k].pos;
+		unsigned int fwd, back;
+
+		if (sc->hits[k].marker == 0 || vukp_in_span(other, 1, q) ||
+		    vukp_in_span(spans, *nspans, q))
+			continue;
+		if (*nspans == VUKP_MAX_SPANS) {
+			sc->full = true;
+			break;
+		}
+		fwd = vukp_walk(sc, q, VUKP_TRIPLET, other, 1, tmp);
+		back = vukp_walk(sc, q - VUKP_TRIPLET, -VUKP_TRIPLET, other, 1, tmp);
+		if (!fwd)
+			continue;
+		spans[*nspans].lo = q - (unsigned long)back * VUKP_TRIPLET;
+		spans[*nspans].hi = q + (unsigned long)fwd * VUKP_TRIPLET;
+		nvg += back + fwd;
+		(*nspans)++;
+	}
+	return nvg;
 }
 
 static int vukp_ref_cmp(const void *a, const void *b)
@@ -446,7 +546,7 @@ int vukp_tables_find(const struct vukp_range *r, int nr, struct vukp_found *f,
 		     const char **why)
 {
 	struct vukp_span other = { 0, 0 }, spans[VUKP_MAX_SPANS];
-	unsigned int nspans = 0, nvg = 0, i, k;
+	unsigned int nspans = 0, nvg, other_sac = 0, i, k;
 	struct vukp_entry *tmp = NULL;
 	struct vukp_scan *sc;
 	int ret = -ENOMEM;
@@ -459,7 +559,7 @@ int vukp_tables_find(const struct vukp_range *r, int nr, struct vukp_found *f,
 	sc->r = r;
 	sc->nr = nr;
 	sc->hits = vukp_alloc(VUKP_MAX_HITS, sizeof(*sc->hits));
-	tmp = vukp_alloc(1, sizeof(*tmp));
+	tmp = vukp_alloc(2, sizeof(*tmp));
 	if (!sc->hits || !tmp)
 		goto out;
 	for (i = 0; i < (unsigned int)nr; i++)
@@ -471,13 +571,15 @@ int vukp_tables_find(const struct vukp_range *r, int nr, struct vukp_found *f,
 	/* other-boards list: the longest valid list from a magic_start */
 	for (k = 0; k < sc->nhits; k++) {
 		unsigned long q = sc->hits[k].pos;
-		unsigned int n;
+		unsigned int n, sac;
 
-		if (sc->hits[k].marker != 0)
+		if (sc->hits[k].marker != 0 || !vukp_entry_read(sc, q, tmp, true))
 			continue;
-		n = vukp_walk(sc, q, VUKP_TRIPLET, NULL, 0, tmp);
+		n = 1 + vukp_walk(sc, q + VUKP_TRIPLET, VUKP_TRIPLET, NULL, 0, tmp);
+		n = vukp_other_end(sc, q, n, tmp, &sac);
 		if (n > f->nother) {
 			f->nother = n;
+			other_sac = sac;
 			other.lo = q;
 			other.hi = q + (unsigned long)n * VUKP_TRIPLET;
 		}
@@ -488,29 +590,12 @@ int vukp_tables_find(const struct vukp_range *r, int nr, struct vukp_found *f,
 		goto out;
 	}
 
-	/*
-	 * vGPU-capable lists: the run of valid triplets around each
-	 * sacrificial triplet, outside the other-boards list
-	 */
-	for (k = 0; k < sc->nhits; k++) {
-		unsigned long q = sc->hits[k].pos;
-		unsigned int fwd, back;
-
-		if (sc->hits[k].marker == 0 || vukp_in_span(&other, 1, q) ||
-		    vukp_in_span(spans, nspans, q))
-			continue;
-		if (nspans == VUKP_MAX_SPANS) {
-			sc->full = true;
-			break;
-		}
-		fwd = vukp_walk(sc, q, VUKP_TRIPLET, &other, 1, tmp);
-		back = vukp_walk(sc, q - VUKP_TRIPLET, -VUKP_TRIPLET, &other, 1, tmp);
-		if (!fwd)
-			continue;
-		spans[nspans].lo = q - (unsigned long)back * VUKP_TRIPLET;
-		spans[nspans].hi = q + (unsigned long)fwd * VUKP_TRIPLET;
-		nvg += back + fwd;
-		nspans++;
+	nvg = vukp_vgpu_spans(sc, &other, spans, &nspans, tmp);
+	if (!nvg && other_sac) {
+		/* no sacrificial triplet left outside: the list ends before the last one */
+		f->nother = other_sac;
+		other.hi = other.lo + (unsigned long)other_sac * VUKP_TRIPLET;
+		nvg = vukp_vgpu_spans(sc, &other, spans, &nspans, tmp);
 	}
 	if (!nvg) {
 		*why = "no sacrificial entry in a vGPU-capable list: cannot install vGPU types";
@@ -522,11 +607,11 @@ int vukp_tables_find(const struct vukp_range *r, int nr, struct vukp_found *f,
 	f->vgpu = vukp_alloc(nvg, sizeof(*f->vgpu));
 	if (!f->other || !f->vgpu)
 		goto out;
-	f->nother = vukp_take(sc, other.lo, f->nother, f->other);
+	f->nother = vukp_take(sc, other.lo, f->nother, f->other, true);
 	for (i = 0; i < nspans; i++) {
 		unsigned int n = (spans[i].hi - spans[i].lo) / VUKP_TRIPLET;
 
-		f->nvgpu += vukp_take(sc, spans[i].lo, n, f->vgpu + f->nvgpu);
+		f->nvgpu += vukp_take(sc, spans[i].lo, n, f->vgpu + f->nvgpu, false);
 	}
 	for (i = 0; i < f->nvgpu; i++)
 		f->nsac[f->vgpu[i].kind]++;

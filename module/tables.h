@@ -25,7 +25,11 @@ typedef __u64 u64;
 #define VUKP_MAGIC_LEN		16
 #define VUKP_TRIPLET		24	/* {magic *, record *, signature *} */
 #define VUKP_REC_SIG_LEN	32
-#define VUKP_MAX_BLOCKS		8	/* lenient bound for driver records */
+/*
+ * A record's blocks: (10 + name1_len + name2_len + 15) / 16 with u8 name
+ * lengths, so at most 33 (real drivers: 2 to 7).
+ */
+#define VUKP_MAX_BLOCKS		33
 #define VUKP_REC_MAX		(1 + 16 * VUKP_MAX_BLOCKS)
 #define VUKP_MAX_RANGES		3
 

@@ -492,7 +492,7 @@ static void vukp_on_key(int gi, const u8 *val, u64 t0)
 		for (i = 0; i < n && !own; i++) {
 			const struct vukp_entry *e = &vukp_tab.other[refs[i].idx];
 
-			if (refs[i].list == VUKP_LIST_OTHER &&
+			if (refs[i].list == VUKP_LIST_OTHER && e->rec[0] &&
 			    vukp_record_verify(val, e->rec, e->sig))
 				own = e;
 		}

@@ -14,6 +14,7 @@
 #include <string.h>
 
 extern const uint8_t mock_other_list[], mock_vgpu_list[];
+extern const uint32_t mock_other_list_count, mock_vgpu_list_count;
 extern const uint8_t mock_tables_start[], mock_tables_end[];
 
 static const uint8_t magic_start[16] = {
@@ -53,7 +54,7 @@ static int open_record(const uint8_t *rec, const uint8_t *sig,
 	EVP_CIPHER_CTX *c;
 	int len, ok;
 
-	if (nb < 1 || nb > 4 || !in_tables(rec, 1 + 16 * nb) || !in_tables(sig, 32))
+	if (nb < 1 || nb > 33 || !in_tables(rec, 1 + 16 * nb) || !in_tables(sig, 32))
 		return -1;
 	HMAC(EVP_sha256(), key, 16, rec, 1 + 16 * nb, mac, &mlen);
 	if (mlen != 32 || CRYPTO_memcmp(mac, sig, 32))
@@ -111,16 +112,23 @@ int main(int argc, char **argv)
 	/* Other-boards list */
 	result(!memcmp(ptr(mock_other_list, 0), magic_start, 16),
 	       "%sother-boards list starts with the magic_start entry", "");
-	for (count = 0, t = mock_other_list; ptr(t, 0); t += 24)
-		count++;
-	result(count == nother + 1, "%sother-boards list length and NULL terminator", "");
+	/*
+	 * The driver knows each list's length (mock_*_list_count); a list ends
+	 * with a NULL triplet, or (--adjacent) where the vGPU-capable one starts.
+	 */
+	const uint8_t *oend = mock_other_list + 24 * mock_other_list_count;
+	const uint8_t *vend = mock_vgpu_list + 24 * mock_vgpu_list_count;
+
+	result(mock_other_list_count == (uint32_t)nother + 1 &&
+	       (!ptr(oend, 0) || oend == mock_vgpu_list),
+	       "%sother-boards list length, then a NULL triplet or the vGPU-capable list", "");
 	for (int g = 0; g < ngpu; g++) {
 		int found = 0, good = 0;
 		char name[32];
 
 		snprintf(name, sizeof(name), "%04x", gpus[g].dev);
-		for (t = mock_other_list; ptr(t, 0); t += 24) {
-			uint8_t plain[64];
+		for (t = mock_other_list; t < oend; t += 24) {
+			uint8_t plain[16 * 33];	/* u8 name lengths: at most 33 blocks */
 
 			if (memcmp(ptr(t, 0), gpus[g].magic, 16))
 				continue;
@@ -137,9 +145,9 @@ int main(int argc, char **argv)
 	}
 
 	/* vGPU-capable list */
-	for (count = 0, t = mock_vgpu_list; ptr(t, 0); t += 24)
-		count++;
-	result(count == nvgpu, "%svGPU-capable list length and NULL terminator", "");
+	result(mock_vgpu_list_count == (uint32_t)nvgpu &&
+	       (!ptr(vend, 0) || oend == mock_vgpu_list),
+	       "%svGPU-capable list length, then a NULL triplet (unless back to back)", "");
 	for (int g = 0; g < ngpu; g++) {
 		int found = 0, good = 0;
 		char name[32];
@@ -147,8 +155,8 @@ int main(int argc, char **argv)
 		if (gpus[g].dev != 0x1b38)
 			continue;
 		snprintf(name, sizeof(name), "%04x", gpus[g].dev);
-		for (t = mock_vgpu_list; ptr(t, 0); t += 24) {
-			uint8_t plain[64];
+		for (t = mock_vgpu_list; t < vend; t += 24) {
+			uint8_t plain[16 * 33];	/* u8 name lengths: at most 33 blocks */
 			int nb;
 
 			if (memcmp(ptr(t, 0), gpus[g].magic, 16))
@@ -164,11 +172,11 @@ int main(int argc, char **argv)
 		       "native P40 (%s): 25 type records verify, decrypt, well formed", name);
 	}
 	count = 0;
-	for (t = mock_vgpu_list; ptr(t, 0); t += 24)
+	for (t = mock_vgpu_list; t < vend; t += 24)
 		count += !memcmp(ptr(t, 0), sac_dc, 16) || !memcmp(ptr(t, 0), sac_pt, 16);
 	result(count == nsac, "%ssacrificial triplets as generated", "");
 	ok = 1;
-	for (t = mock_vgpu_list; ptr(t, 0); t += 24)
+	for (t = mock_vgpu_list; t < vend; t += 24)
 		ok &= in_tables(ptr(t, 0), 16) && in_tables(ptr(t, 1), 17) && in_tables(ptr(t, 2), 32);
 	result(ok, "%severy vGPU-list pointer lies inside the tables", "");
 	result(mock_tables_end - mock_tables_start >= (long)bulk_mb << 20,

@@ -60,6 +60,39 @@ for set in $(sets "nomagicstart ptr-outside huge-blocks"); do
 	fi
 done
 
+# Layouts drawn afresh on every run (the seed is printed; VUKP_TABLE_SEED
+# repeats one): both lists back to back with no terminator, the magic_start
+# triplet bare or not, records of up to 33 blocks, the sacrificial block first
+# or anywhere, DualCoder's or the patcher's, the patcher's magic in the other
+# list or not, the native P40 anywhere.  The module's search must find both
+# lists whole and every sacrificial entry.
+for i in 1 2 3 4 5 6; do
+	seed=${VUKP_TABLE_SEED:-$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')}
+	args=(--layout-seed "$seed" --native-pos any --adjacent --bulk-mb 1)
+	args+=(--max-blocks "$((8 + seed % 26))")
+	[ $((seed / 26 % 2)) = 0 ] && args+=(--bare-magic-start)
+	[ $((seed / 52 % 2)) = 0 ] && args+=(--no-sac-in-other)
+	[ $((seed / 104 % 2)) = 0 ] && args+=(--sac-pos any)
+	case $((seed / 208 % 3)) in
+	0) args+=(--sac-patcher 1 --sac-dualcoder 0) ;;
+	1) args+=(--sac-patcher 0 --sac-dualcoder "$((1 + seed / 624 % 4))") ;;
+	2) args+=(--sac-patcher "$((1 + seed / 624 % 3))" --sac-dualcoder "$((seed / 1872 % 3))") ;;
+	esac
+	dir=$out/adjacent-$i
+	rm -rf "$dir"
+	if python3 "$top/tests/mock/gen_tables.py" --out "$dir" --types "$top/data/vgpu-types.csv" \
+		"${args[@]}" >"$dir.log" 2>&1 &&
+		gcc -O2 -no-pie -I"$top/module" -I"$top/include" -o "$dir/search" \
+			"$top/tests/host/search_tables.c" "$top/module/tables.c" "$dir/tables.S" 2>>"$dir.log"; then
+		log=$("$dir/search" "$dir/tables.txt")
+		rc=$?
+	else
+		log=$(cat "$dir.log") rc=1
+	fi
+	echo "$log" | grep '^not ok' | sed "s/^/# [adjacent $seed] /"
+	report $rc "module/tables.c on lists back to back, layout seed $seed (${args[*]:4})"
+done
+
 # The offline verdict tool (module/tables.c again) on assembled table objects.
 vlog=$("$top/tests/host/verdict.sh" 2>&1)
 vrc=$?

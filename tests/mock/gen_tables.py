@@ -94,7 +94,8 @@ def make_record(key, name1, name2, device, subsys, rng):
     plain = struct.pack("<BBHHHH", len(n1), len(n2), device, vendor,
                         subsys, svendor) + n1 + n2
     nblocks = (len(plain) + 15) // 16
-    assert 1 <= nblocks <= 7, (name1, name2)
+    assert 1 <= nblocks <= 33 and len(n1) < 256 and len(n2) < 256, \
+        (name1, name2)
     plain += b"\0" * (16 * nblocks - len(plain))
     rec = bytes([nblocks]) + aes_ecb(key, plain)
     sig = hmac.new(key, rec, hashlib.sha256).digest()
@@ -103,11 +104,14 @@ def make_record(key, name1, name2, device, subsys, rng):
 
 def names_for_blocks(rng, name1, name2, nb):
     """Pad/cut two names so that the record has exactly nb blocks."""
-    lo, hi = max(0, 16 * nb - 25), 16 * nb - 10
+    lo, hi = max(0, 16 * nb - 25), min(16 * nb - 10, 510)
     total = rng.randint(lo, hi)
     n1 = name1[:total]
     rest = total - len(n1)
-    n2 = (name2 + FILLER * 3)[:rest]
+    if rest > 255:  # u8 name lengths: the first name takes its share
+        n1 = (name1 + FILLER * 6)[:total - 255]
+        rest = 255
+    n2 = (name2 + FILLER * 6)[:rest]
     assert (10 + len(n1) + len(n2) + 15) // 16 == nb
     return n1, n2
 
@@ -203,6 +207,16 @@ def main():
                     help="a writable copy of this many triplets in .data for"
                     " the mock's flipper")
     ap.add_argument("--no-magic-start", action="store_true")
+    ap.add_argument("--bare-magic-start", action="store_true",
+                    help="the magic_start triplet carries no record and no"
+                    " signature (NULL pointers)")
+    ap.add_argument("--max-blocks", type=int, default=None,
+                    help="draw about one absent board's record in eight in"
+                    " both lists with 8 to this many blocks (at most 33:"
+                    " u8 name lengths), one of each list exactly this many")
+    ap.add_argument("--adjacent", action="store_true",
+                    help="both lists back to back (other-boards first), no"
+                    " terminator: the driver knows their lengths")
     ap.add_argument("--corrupt", action="append", default=[],
                     choices=["ptr-outside", "huge-blocks", "bad-sig",
                              "no-terminator"],
@@ -273,6 +287,12 @@ def main():
     def obj(prefix, data, align=1):
         n[0] += 1
         return asm.blob(".L%s_%d" % (prefix, n[0]), data, align)
+
+    def draw_blocks(table):
+        """A record size drawn from table, or with --max-blocks, large."""
+        if a.max_blocks and rng.random() < 1 / 8:
+            return rng.randint(8, a.max_blocks)
+        return draw(rng, table)
 
     def triplet(magic_label, key, name1, name2, device, subsys):
         rec, sig, _ = make_record(key, name1, name2, device, subsys, rng)
@@ -350,7 +370,7 @@ def main():
             tname = "%s-%d%s" % (short, rng.choice([1, 2, 3, 4, 6, 8, 12, 16,
                                                     24, 48]),
                                  rng.choice("QABC"))
-            tl.append((0x1400 + j, tname, draw(rng, VGPU_BLOCKS)))
+            tl.append((0x1400 + j, tname, draw_blocks(VGPU_BLOCKS)))
         runs.append(dict(kind="absent", magic=s["magic"], key=s["key"],
                          device=s["device"], name=s["name"], types=tl))
 
@@ -380,6 +400,11 @@ def main():
     pos = 0 if a.sac_pos == "first" else rng.randrange(len(rest) + 1)
     order = rest[:pos] + head + rest[pos:]
 
+    if a.max_blocks:  # the extreme once in each list
+        r = rng.choice([r for r in order if r["kind"] == "absent"])
+        j = rng.randrange(len(r["types"]))
+        r["types"][j] = r["types"][j][:2] + (a.max_blocks,)
+
     vgpu = []
     for r in order:
         mlabel = obj("magic", r["magic"])
@@ -397,8 +422,8 @@ def main():
     other = []
     ms_label = obj("magic", MAGIC_START if not a.no_magic_start
                    else bytes(idr.getrandbits(8) for _ in range(16)))
-    other.append(triplet(ms_label, rbytes(), "magic_start", "", 0x0000,
-                         0x0000)[0])
+    ms = triplet(ms_label, rbytes(), "magic_start", "", 0x0000, 0x0000)[0]
+    other.append((ms[0], 0, 0) if a.bare_magic_start else ms)
     entries = []  # (magic, key, name1, name2, device, subsys, kind, nb)
     for g in gpus:
         if g["device"] in boards:
@@ -424,8 +449,11 @@ def main():
         entries.append((new_magic(), rbytes(),
                         "NVIDIA Graphics Device %04X" % dev, chip, dev,
                         rng.randrange(0x1000, 0x2000), "absent",
-                        draw(rng, OTHER_BLOCKS)))
+                        draw_blocks(OTHER_BLOCKS)))
     rng.shuffle(entries)
+    if a.max_blocks:
+        j = rng.choice([i for i, e in enumerate(entries) if e[7] is not None])
+        entries[j] = entries[j][:7] + (a.max_blocks,)
     for magic, key, n1, n2, dev, ss, kind, nb in entries:
         if nb is not None:
             n1, n2 = names_for_blocks(rng, n1, n2, nb)
@@ -475,9 +503,15 @@ def main():
 
     # Lists: alignment randomized (a C array would be 8-aligned; do not
     # let the code under test rely on it).
-    asm.quads("mock_other_list", triplets_quads(other), rng.choice([1, 8]))
-    asm.quads("mock_vgpu_list", triplets_quads(
-        vgpu, "no-terminator" not in a.corrupt), rng.choice([1, 8]))
+    if a.adjacent:
+        # One item: the vGPU-capable list starts where the other ends.
+        asm.quads("mock_other_list", triplets_quads(other, False) +
+                  triplets_quads(vgpu, False), rng.choice([1, 8]))
+    else:
+        asm.quads("mock_other_list", triplets_quads(other),
+                  rng.choice([1, 8]))
+        asm.quads("mock_vgpu_list", triplets_quads(
+            vgpu, "no-terminator" not in a.corrupt), rng.choice([1, 8]))
     # The mock bounds its walks by these counts too (a list may lack its
     # terminator under fault injection).
     asm.blob("mock_vgpu_list_count", struct.pack("<I", len(vgpu)), 4)
@@ -556,6 +590,9 @@ def main():
                                                    payload[i:i + 3]))
     lines.append('\t.incbin "%s", %d, %d' % (bulk_path, pos, bulk_len - pos))
     lines.append("mock_tables_end:")
+    if a.adjacent:
+        lines.append("\t.set mock_vgpu_list, mock_other_list + %d" %
+                     (24 * len(other)))
     # What was drawn, for /proc/driver/nvidia-mock/layout (mock.h
     # MOCK_LAYOUT_*; signed values as two's complement u32).
     lines.append("\t.globl mock_layout")

@@ -125,15 +125,16 @@ static const u8 *mock_ptr(const u8 *triplet, int i)
 	return (const u8 *)(uintptr_t)get_unaligned((const u64 *)(triplet + 8 * i));
 }
 
-/* Real lists hold records of 2 to 7 blocks (driver-interface.md §6); the
- * module builds 1 to 4: accept 1..MOCK_MAX_BLOCKS like the driver would. */
-#define MOCK_MAX_BLOCKS 7
+/* Real lists hold records of 2 to 7 blocks (driver-interface.md §6), the
+ * record format allows up to 33 (u8 name lengths); the module builds 1 to
+ * 4: accept 1..MOCK_MAX_BLOCKS like the driver would. */
+#define MOCK_MAX_BLOCKS 33
 
 static bool mock_record_ok(const u8 *rec, const u8 *sig, const u8 *key,
 			   u16 want_subsys)
 {
-	u8 mac[32], plain[16 * MOCK_MAX_BLOCKS];
-	unsigned int nb = rec[0], i;
+	u8 mac[32], plain[16];	/* every field checked is in the first block */
+	unsigned int nb = rec[0];
 	u16 dev, vendor, subsys, svendor;
 
 	if (nb < 1 || nb > MOCK_MAX_BLOCKS)
@@ -145,9 +146,7 @@ static bool mock_record_ok(const u8 *rec, const u8 *sig, const u8 *key,
 		return false;
 	if (crypto_cipher_setkey(mock_aes, key, 16))
 		return false;
-	for (i = 0; i < nb; i++)
-		crypto_cipher_decrypt_one(mock_aes, plain + 16 * i,
-					  rec + 1 + 16 * i);
+	crypto_cipher_decrypt_one(mock_aes, plain, rec + 1);
 	dev = get_unaligned_le16(plain + 2);
 	vendor = get_unaligned_le16(plain + 4);
 	subsys = get_unaligned_le16(plain + 6);

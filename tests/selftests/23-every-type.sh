@@ -9,7 +9,7 @@
 . "$(dirname "$0")/mocklib.sh"
 
 # VUKP_SWEEP_VARIANTS: the mock layouts swept (tests/mock/Makefile)
-for v in ${VUKP_SWEEP_VARIANTS:-sac1 default rand1 rand2}; do
+for v in ${VUKP_SWEEP_VARIANTS:-sac1 default adjacent rand2}; do
 	nv_load "$v" || finish
 	s0=$(nv_checksum)
 	kp_load || finish
