@@ -430,9 +430,10 @@ static unsigned int vukp_take(const struct vukp_scan *sc, unsigned long q,
 }
 
 /*
- * Where the other-boards list of @n triplets from @q really ends.  Stored
- * back to back with no terminator (a driver may know both lengths), the
- * walk from magic_start runs on into a vGPU-capable list that follows.
+ * The other-boards list from its magic_start triplet at @q: the valid
+ * triplets after it, up to @n in all, in one pass.  Stored back to back with
+ * no terminator (a driver may know both lengths), they run on into a
+ * vGPU-capable list that follows.
  * The other-boards list has one triplet per board, a vGPU-capable list one
  * per (board, type): it ends where the first run of one magic starts, less
  * the sacrificial triplets right before that run (real drivers' vGPU lists
@@ -452,7 +453,7 @@ static unsigned int vukp_other_end(const struct vukp_scan *sc, unsigned long q,
 		struct vukp_entry *cur = &e[i & 1], *prev = &e[!(i & 1)];
 
 		if (!vukp_entry_read(sc, q + (unsigned long)i * VUKP_TRIPLET, cur, false))
-			break;	/* changed meanwhile: taken as walked */
+			return i;	/* the list ends here */
 		if (i >= 2 && !memcmp(cur->magic, prev->magic, VUKP_MAGIC_LEN)) {
 			/* sacrificial triplets starting the run or right before it */
 			if (last && last >= i - 2) {
@@ -575,8 +576,7 @@ int vukp_tables_find(const struct vukp_range *r, int nr, struct vukp_found *f,
 
 		if (sc->hits[k].marker != 0 || !vukp_entry_read(sc, q, tmp, true))
 			continue;
-		n = 1 + vukp_walk(sc, q + VUKP_TRIPLET, VUKP_TRIPLET, NULL, 0, tmp);
-		n = vukp_other_end(sc, q, n, tmp, &sac);
+		n = vukp_other_end(sc, q, 1 + VUKP_MAX_LIST, tmp, &sac);
 		if (n > f->nother) {
 			f->nother = n;
 			other_sac = sac;
@@ -592,7 +592,7 @@ int vukp_tables_find(const struct vukp_range *r, int nr, struct vukp_found *f,
 
 	nvg = vukp_vgpu_spans(sc, &other, spans, &nspans, tmp);
 	if (!nvg && other_sac) {
-		/* no sacrificial triplet left outside: the list ends before the last one */
+		/* none left outside: the list ends at the last sacrificial block */
 		f->nother = other_sac;
 		other.hi = other.lo + (unsigned long)other_sac * VUKP_TRIPLET;
 		nvg = vukp_vgpu_spans(sc, &other, spans, &nspans, tmp);
