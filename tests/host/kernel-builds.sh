@@ -28,7 +28,6 @@ for root in "$VUKP_ROOT13" "$VUKP_ROOT11"; do
 	exit 4
 done
 root_of() { case $1 in *+deb13-*) echo "$VUKP_ROOT13" ;; *) echo "$VUKP_ROOT11" ;; esac; }
-in_root() { chroot "$root" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 DEBIAN_FRONTEND=noninteractive INITRD=No "$@"; }
 result() { # 0|1 DESC [DETAIL]
 	N=$((N + 1))
 	if [ "$1" = 0 ]; then

@@ -110,7 +110,6 @@ make_root() {
 # 2. The Debian 13 chroot and the pinned 7.x kernel in it.
 root=$VUKP_ROOT13
 chroot_pkgs="gcc make libc6-dev bc bison flex libelf-dev libssl-dev kmod xz-utils python3 python3-cryptography"
-in_root() { chroot "$root" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 DEBIAN_FRONTEND=noninteractive INITRD=No "$@"; }
 want13="$chroot_pkgs | $VUKP_K7 | linux-source-$VUKP_K7_LINE"
 if ! fresh "$root.stamp" "$want13" || [ ! -f "$root/boot/vmlinuz-$VUKP_K7" ] ||
 	[ ! -f "$root/usr/src/linux-headers-$VUKP_K7/Makefile" ]; then

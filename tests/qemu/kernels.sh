@@ -111,6 +111,11 @@ vukp_debug_source() {
 	esac
 }
 
+# in_root CMD...: CMD in the chroot $root (the caller's), with a clean
+# environment for apt and kernel packages (no prompt, no initramfs): for
+# installing into the Debian chroots (deps.sh, tests/host/kernel-builds.sh).
+in_root() { chroot "$root" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 DEBIAN_FRONTEND=noninteractive INITRD=No "$@"; }
+
 # vukp_in_root ROOT CMD...: run CMD on the host (ROOT empty) or in the chroot
 # ROOT, with the clone bind-mounted at the same path (absolute paths such as
 # an assembler .incbin resolve the same inside and out) and /proc mounted, in
