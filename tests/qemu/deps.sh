@@ -94,16 +94,19 @@ if ! fresh "$VUKP_CACHE/deps.stamp" "$sum" || ! vukp_kernel 6.1 || [ ! -f "$K_IM
 	echo "$sum" >"$VUKP_CACHE/deps.stamp"
 fi
 
-# make_root SUITE PKGS LOG: a minimal Debian SUITE with PKGS at $root, made
-# by debootstrap (log in $VUKP_CACHE/LOG) unless it is there already
+# make_root SUITE LOG: a minimal Debian SUITE at $root, made by debootstrap
+# (log in $VUKP_CACHE/LOG) unless it is there already.  The callers install
+# their packages with the root's own apt: debootstrap's --include does not
+# resolve virtual packages (trixie's python3-cryptography depends on the
+# python3-cffi-backend-api-* that python3-cffi-backend provides, and
+# debootstrap then fails to configure it).
 make_root() {
 	[ ! -x "$root/usr/bin/apt-get" ] || return 0
 	command -v debootstrap >/dev/null || apt-get install -y -qq --no-install-recommends debootstrap >/dev/null
 	echo "deps: debootstrap $1 into $root (about 2-3 min)" >&2
 	rm -rf "$root.tmp"
-	debootstrap --variant=minbase --include="${2// /,}" "$1" "$root.tmp" "$MIRROR" \
-		>"$VUKP_CACHE/$3" 2>&1 ||
-		{ tail -20 "$VUKP_CACHE/$3" >&2; exit 1; }
+	debootstrap --variant=minbase "$1" "$root.tmp" "$MIRROR" >"$VUKP_CACHE/$2" 2>&1 ||
+		{ tail -20 "$VUKP_CACHE/$2" >&2; exit 1; }
 	mv "$root.tmp" "$root"
 }
 
@@ -114,7 +117,7 @@ want13="$chroot_pkgs | $VUKP_K7 | linux-source-$VUKP_K7_LINE"
 if ! fresh "$root.stamp" "$want13" || [ ! -f "$root/boot/vmlinuz-$VUKP_K7" ] ||
 	[ ! -f "$root/usr/src/linux-headers-$VUKP_K7/Makefile" ]; then
 	need_root
-	make_root trixie "$chroot_pkgs" debootstrap.log
+	make_root trixie debootstrap.log
 	# The chroot's own apt sources: trixie plus trixie-backports.
 	printf 'deb %s trixie main\ndeb %s trixie-backports main\n' "$MIRROR" "$MIRROR" \
 		>"$root/etc/apt/sources.list"
@@ -147,7 +150,7 @@ want11="$chroot_pkgs11 | 5.10"
 if ! fresh "$root.stamp" "$want11" || ! vukp_kernel 5.10 || [ ! -f "$K_IMAGE" ] ||
 	[ ! -f "$root$K_KBUILD/Makefile" ]; then
 	need_root
-	make_root bullseye "$chroot_pkgs11" debootstrap11.log
+	make_root bullseye debootstrap11.log
 	printf 'deb %s bullseye main\ndeb %s bullseye-updates main\ndeb %s bullseye-security main\n' \
 		"$MIRROR" "$MIRROR" "$SECURITY" >"$root/etc/apt/sources.list"
 	in_root apt-get update -qq
@@ -179,7 +182,7 @@ pkg_root() {
 	for h in "$@"; do [ -f "$root/usr/src/$h/Makefile" ] || missing=1; done
 	! fresh "$root.stamp" "$want" || [ -n "$missing" ] || return 0
 	need_root
-	make_root "$suite" "$pkg_chroot_pkgs" "$log"
+	make_root "$suite" "$log"
 	printf 'deb %s %s main\ndeb %s %s-updates main\ndeb %s %s-security main\n' \
 		"$MIRROR" "$suite" "$MIRROR" "$suite" "$SECURITY" "$suite" >"$root/etc/apt/sources.list"
 	in_root apt-get update -qq
