@@ -5,8 +5,9 @@
  * /proc/<pid>/fail-nth).  The counter belongs to the task and is reset by
  * fork, so the write and finit_module() must be done by one process.
  *   vukp-failnth N MODULE.ko [PARAMS]
- * Prints "rc=R errno=E injected=yes|no" and exits 0; exits 2 when
- * fail-nth is not available (kernel without CONFIG_FAULT_INJECTION).
+ * Prints "rc=R errno=E (TEXT) injected=yes|no checks=C" and exits 0 (C: the
+ * fault-injection points the call passed, when nothing was injected); exits 2
+ * when fail-nth is not available (kernel without CONFIG_FAULT_INJECTION).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -21,6 +22,7 @@ int main(int argc, char **argv)
 	const char *params = argc > 3 ? argv[3] : "";
 	char buf[32];
 	int fd, fn, rc, err;
+	long nth, left;
 	ssize_t n;
 
 	if (argc < 3) {
@@ -37,7 +39,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "vukp-failnth: /proc/self/fail-nth: %s\n", strerror(errno));
 		return 2;
 	}
-	n = snprintf(buf, sizeof(buf), "%s", argv[1]);
+	nth = atol(argv[1]);
+	n = snprintf(buf, sizeof(buf), "%ld", nth);
 	if (write(fn, buf, n) != n) {
 		fprintf(stderr, "vukp-failnth: write fail-nth: %s\n", strerror(errno));
 		return 2;
@@ -51,9 +54,10 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	buf[n] = '\0';
+	left = atol(buf);
 	if (write(fn, "0", 1) != 1)
 		return 2;
-	printf("rc=%d errno=%d (%s) injected=%s\n", rc, err, err ? strerror(err) : "ok",
-	       atoi(buf) == 0 ? "yes" : "no");
+	printf("rc=%d errno=%d (%s) injected=%s checks=%ld\n", rc, err,
+	       err ? strerror(err) : "ok", left == 0 ? "yes" : "no", left ? nth - left : nth);
 	return 0;
 }

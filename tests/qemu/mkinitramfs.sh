@@ -4,7 +4,7 @@
 #   /bin/busybox + applets     the host's static busybox
 #   /sbin/vukp-exitcode        static isa-debug-exit helper (tests/qemu/exitcode.c)
 #   /lib64/ld-linux-x86-64.so.2, /lib/x86_64-linux-gnu/...   what ldd says the payload needs
-#   /vukp/ko/*.ko  /vukp/bin/*  /vukp/lib/*  /vukp/tests/*.sh   the payload
+#   /vukp/ko/*.ko{,.text}  /vukp/bin/*  /vukp/lib/*  /vukp/tests/*.sh   the payload
 #   /vukp/data/*.csv           the repository's data/ (GPU id map, vGPU types)
 #   /vukp/kmod/*.ko + order    the kernel's own modules /init loads first, in that order
 # Usage: mkinitramfs.sh -o OUT.cpio.gz [--ko DIR] [--bin DIR] [--lib DIR] [--tests DIR] [--kmod DIR]
@@ -72,6 +72,7 @@ copy_files() { # DEST-DIR PATTERN DIR...
 	return 0
 }
 copy_files "$root/vukp/ko" '*.ko' "${ko[@]}"
+copy_files "$root/vukp/ko" '*.ko.text' "${ko[@]}"
 copy_files "$root/vukp/bin" '*' "${bin[@]}"
 copy_files "$root/vukp/lib" '*' "${lib[@]}"
 copy_files "$root/vukp/tests" '*.sh' "${tests[@]}"

@@ -127,7 +127,7 @@ say "kernel $image${kroot:+ (modules built in $kroot)}"
 
 # (b) modules for this kernel: the mock driver variants and the project module
 mkdir -p "$ko"
-rm -f "$ko/vgpu_unlock_kp.ko"
+rm -f "$ko/vgpu_unlock_kp.ko" "$ko/vgpu_unlock_kp.ko.text"
 t0=$SECONDS
 if [ -f "$repo/tests/mock/Makefile" ]; then
 	# Tables on the host (python3-cryptography), shared by every kernel;
@@ -152,6 +152,9 @@ if [ -f "$repo/Kbuild" ]; then
 		"${srcs[@]}" "$src/" &&
 		logged "vgpu_unlock_kp.ko" vukp_in_root "$kroot" make -C "$kbuild" M="$src" modules; then
 		cp "$src/vgpu_unlock_kp.ko" "$ko/"
+		# "NAME SIZE" of its functions: where its text ends (51-faults)
+		nm -S --defined-only "$src/vgpu_unlock_kp.ko" |
+			awk 'NF == 4 && $3 ~ /^[tT]$/ { print $4, $2 }' >"$ko/vgpu_unlock_kp.ko.text"
 	fi
 	# The module as DKMS built and installed it (tests/packaging), if any.
 	rm -f "$ko/dkms-vgpu_unlock_kp.ko"

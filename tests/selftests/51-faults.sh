@@ -10,9 +10,9 @@
 #     second GPU whose key arrives first, aperture remapped between magic
 #     and key;
 #   - allocation failures (kernels with /proc/self/fail-nth, i.e. debug):
-#     every allocation of `insmod vgpu_unlock_kp` with nvidia loaded, and of
-#     `insmod nvidia` with vgpu_unlock_kp loaded (the module notifier path),
-#     failed in turn.
+#     the allocations of `insmod vgpu_unlock_kp` with nvidia loaded, and
+#     every allocation the module's own code makes inside `insmod nvidia`
+#     with vgpu_unlock_kp loaded (the module notifier path), failed in turn.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/mocklib.sh"
 
@@ -145,7 +145,9 @@ for d in /sys/kernel/debug/failslab /sys/kernel/debug/fail_page_alloc; do
 	echo 0 >$d/verbose		# no stack dump per injected failure
 done
 # Allocation failure warnings (vmalloc's) dump a stack: only reports count.
-SWEEP_BUDGET=${SWEEP_BUDGET:-240}
+# A sweep that has not ended after this many insmods fails (a bound on the
+# work, not on the time: the same on a slow machine as on a fast one).
+SWEEP_MAX_RUNS=${SWEEP_MAX_RUNS:-1500}
 
 # One run: insmod NAME from KO with its N-th allocation failed -> CLS (the
 # class of the outcome; "done" when nothing was injected)
@@ -189,7 +191,7 @@ fn_run() { # NAME KO N
 		;;
 	*) fail "vukp-failnth $at" "$out"; CLS=error ;;
 	esac
-	case $out in *injected=yes) injected=$((injected + 1)) ;; *injected=no) CLS="done" ;; esac
+	case $out in *injected=yes*) injected=$((injected + 1)) ;; *injected=no*) CLS="done" ;; esac
 }
 
 fn_insmod_kp() {
@@ -210,12 +212,12 @@ fn_insmod_nv() {
 # after every allocation, which falls back to its pool; kvmalloc falling
 # back to vmalloc) does not count as a change of outcome.
 sweep() {
-	fn=$1 n=1 step=1 same=0 prev='' last=0 runs=0 injected=0 t0=$(date +%s)
+	fn=$1 n=1 step=1 same=0 prev='' last=0 runs=0 injected=0
 	SITES='' AFTER=''
 	while :; do
-		if [ $(($(date +%s) - t0)) -ge "$SWEEP_BUDGET" ]; then
+		if [ $runs -ge "$SWEEP_MAX_RUNS" ]; then
 			SITES="$SITES
-stopped at N=$n after ${SWEEP_BUDGET}s"
+stopped at N=$n after $runs runs"
 			break
 		fi
 		$fn $n
@@ -262,12 +264,11 @@ N=$n: $c"
 # the arming are tried one by one.
 tail_walk() {
 	# shellcheck disable=SC3043 # busybox ash has local
-	local fn=$1 m=$2 seen='' t1
-	t1=$(date +%s)
+	local fn=$1 m=$2 seen=''
 	while [ "$m" -ge 1 ]; do
-		if [ $(($(date +%s) - t1)) -ge "$SWEEP_BUDGET" ]; then
+		if [ $runs -ge "$SWEEP_MAX_RUNS" ]; then
 			SITES="$SITES
-stopped at N=$m after ${SWEEP_BUDGET}s (walked back)"
+stopped at N=$m after $runs runs (walked back)"
 			return
 		fi
 		$fn $m
@@ -290,7 +291,7 @@ sweep_report() {
 	diag "$1 $2: $runs runs, $injected allocation failures injected, outcomes by first N:$SITES"
 	echo "# faults: $1 $2: $runs runs, $injected failures injected, up to allocation $SWEPT"
 	case $SITES in
-	*"stopped at"*) fail "allocation failures at $1: sweep finished in ${SWEEP_BUDGET}s" ;;
+	*"stopped at"*) fail "allocation failures at $1: sweep ended within $SWEEP_MAX_RUNS runs" "$SITES" ;;
 	*) ok "allocation failures at $1 ($injected injected): $4" ;;
 	esac
 	case $SITES in
@@ -318,11 +319,89 @@ kp_unload
 expect_eq "after the sweep: checksum restored" "$s" "$(nv_checksum)"
 nv_unload
 
+# ---- the notifier's arming: every allocation of the module's code --------
+# insmod nvidia makes hundreds of allocations of its own (loading, nvidia's
+# init) around the few the notifier's arming makes.  The fail-nth stack
+# filter (require-start/require-end) counts only the allocations made with
+# vgpu_unlock_kp's code on the stack, so each of those is failed in turn,
+# every one, and nvidia's own are never failed.
+FI_DIRS="/sys/kernel/debug/failslab /sys/kernel/debug/fail_page_alloc"
+# mod_text_range: "START END" of vgpu_unlock_kp's text: its first function's
+# address in /proc/kallsyms, and its last one's plus that function's size
+# (from the .ko, listed by run.sh in $KP_KO.text; kallsyms has no sizes, and
+# the next symbol may be far: nvidia, loaded later, could land in between).
+# Addresses are compared as fixed-width hex strings; a module's text lies in
+# one 4 GiB window (ffffffff........), so the sum is done on the low half.
+mod_text_range() {
+	awk -v m="[vgpu_unlock_kp]" '
+		FNR == NR { if (!($1 in size) || ($2 "") > size[$1]) size[$1] = $2 ""; next }
+		$NF == m && ($2 == "t" || $2 == "T") {
+			if (lo == "" || ($1 "") < lo) lo = $1 ""
+			if (hi == "" || ($1 "") > hi) { hi = $1 ""; name = $3 } }
+		END { if (lo != "" && (name in size)) print lo, hi, size[name] }
+	' "$KP_KO.text" /proc/kallsyms | {
+		read -r lo hi sz || return 0
+		printf '%s %s%08x\n' "$lo" "${hi%????????}" $((0x${hi#????????} + 0x$sz))
+	}
+}
+stack_filter() { # START END (hex, the files take 0x) | off
+	for d in $FI_DIRS; do
+		[ -d $d ] || continue
+		if [ "$1" = off ]; then
+			echo 0 >$d/require-start
+			echo 18446744073709551615 >$d/require-end
+		else
+			echo "0x$1" >$d/require-start
+			echo "0x$2" >$d/require-end
+			echo 32 >$d/stacktrace-depth
+		fi
+	done
+}
+
 kp_load || finish
-dmesg -c >/dev/null
-sweep fn_insmod_nv
-sweep_report "insmod nvidia" "with vgpu_unlock_kp loaded (module notifier)" "the notifier's arming" \
-	"module armed, refused or back to absent"
+range=$(mod_text_range vgpu_unlock_kp)
+if [ ! -f /sys/kernel/debug/failslab/require-start ]; then
+	skip "allocation failures in the notifier's arming" \
+		"kernel without CONFIG_FAULT_INJECTION_STACKTRACE_FILTER"
+elif [ -z "$range" ]; then
+	fail "allocation failures in the notifier's arming: the module's text in /proc/kallsyms and $KP_KO.text" "none"
+else
+	# shellcheck disable=SC2086 # two words
+	stack_filter $range
+	dmesg -c >/dev/null
+	out=$("$FAILNTH" 1000000 "$VUKP_KO/nvidia-default.ko")
+	total=$(echo "$out" | sed -n 's/.*injected=no checks=\([0-9]*\)$/\1/p')
+	expect_eq "insmod nvidia, nothing failed: armed by the notifier" armed "$(nv_state)"
+	nv_unload
+	if [ "${total:-0}" -gt 0 ]; then
+		ok "the stack filter sees the module's allocations inside insmod nvidia ($total)"
+	else
+		fail "the stack filter sees the module's allocations inside insmod nvidia" "$out; text $range"
+	fi
+	runs=0 injected=0 SITES='' prev='' bad=''
+	n=1
+	while [ "$n" -le "${total:-0}" ] && [ $runs -lt "$SWEEP_MAX_RUNS" ]; do
+		fn_insmod_nv $n
+		runs=$((runs + 1))
+		case $CLS in
+		armed|"refused: "*) ;;
+		*) bad="$bad
+N=$n: $CLS" ;;
+		esac
+		[ "$CLS" = "$prev" ] || SITES="$SITES
+N=$n: $CLS"
+		prev=$CLS n=$((n + 1))
+	done
+	stack_filter off
+	diag "insmod nvidia, the module's allocations failed in turn: $runs runs, $injected injected, outcomes by first N:$SITES"
+	echo "# faults: insmod nvidia (the module's allocations): $runs runs, $injected failures injected of $total"
+	expect_eq "every allocation of the notifier's arming failed in turn ($total)" "$total" "$injected"
+	expect_eq "each: nvidia loads, armed or refused (never failed by the module)" "" "$bad"
+	case $SITES in
+	*"refused: "*) ok "allocation failures in the notifier's arming seen (refusals)" ;;
+	*) fail "allocation failures in the notifier's arming seen (refusals)" "$SITES" ;;
+	esac
+fi
 nv_load default || finish
 expect_eq "after the sweep: armed by the notifier" armed "$(nv_state)"
 expect_types "after the sweep: 1080 Ti unlocked" $GPU_1080 "GRID P40-1Q"
