@@ -378,24 +378,35 @@ else
 	else
 		fail "the stack filter sees the module's allocations inside insmod nvidia" "$out; text $range"
 	fi
+	# N = 1, 2, ... until a run in which nothing was injected.  With two
+	# CPUs the count varies by a few from run to run (84 to 86 seen on the
+	# 7.3 debug kernel: an allocation that must take a new slab page makes
+	# one check more, depending on what the CPU it ran on held), so the end
+	# must be near the count run's, not equal to it (at least 90% of it).
 	runs=0 injected=0 SITES='' prev='' bad=''
 	n=1
-	while [ "$n" -le "${total:-0}" ] && [ $runs -lt "$SWEEP_MAX_RUNS" ]; do
+	while [ $runs -lt "$SWEEP_MAX_RUNS" ]; do
 		fn_insmod_nv $n
 		runs=$((runs + 1))
 		case $CLS in
-		armed|"refused: "*) ;;
+		armed|"refused: "*|done) ;;
 		*) bad="$bad
 N=$n: $CLS" ;;
 		esac
 		[ "$CLS" = "$prev" ] || SITES="$SITES
 N=$n: $CLS"
+		[ "$CLS" != done ] || break
 		prev=$CLS n=$((n + 1))
 	done
 	stack_filter off
 	diag "insmod nvidia, the module's allocations failed in turn: $runs runs, $injected injected, outcomes by first N:$SITES"
-	echo "# faults: insmod nvidia (the module's allocations): $runs runs, $injected failures injected of $total"
-	expect_eq "every allocation of the notifier's arming failed in turn ($total)" "$total" "$injected"
+	echo "# faults: insmod nvidia (the module's allocations): $runs runs, $injected failures injected; the count run saw $total"
+	if [ "$CLS" = done ] && [ $((injected * 10)) -ge $((${total:-0} * 9)) ]; then
+		ok "each of the module's allocations failed in turn: $injected (the count run saw ${total:-0})"
+	else
+		fail "each of the module's allocations failed in turn" \
+			"$injected injected in $runs runs, the count run saw ${total:-0}, last: $CLS"
+	fi
 	expect_eq "each: nvidia loads, armed or refused (never failed by the module)" "" "$bad"
 	case $SITES in
 	*"refused: "*) ok "allocation failures in the notifier's arming seen (refusals)" ;;
