@@ -395,13 +395,13 @@ N=$n: $CLS" ;;
 		esac
 		[ "$CLS" = "$prev" ] || SITES="$SITES
 N=$n: $CLS"
-		[ "$CLS" != done ] || break
+		[ "$CLS" != "done" ] || break
 		prev=$CLS n=$((n + 1))
 	done
 	stack_filter off
 	diag "insmod nvidia, the module's allocations failed in turn: $runs runs, $injected injected, outcomes by first N:$SITES"
 	echo "# faults: insmod nvidia (the module's allocations): $runs runs, $injected failures injected; the count run saw $total"
-	if [ "$CLS" = done ] && [ $((injected * 10)) -ge $((${total:-0} * 9)) ]; then
+	if [ "$CLS" = "done" ] && [ $((injected * 10)) -ge $((${total:-0} * 9)) ]; then
 		ok "each of the module's allocations failed in turn: $injected (the count run saw ${total:-0})"
 	else
 		fail "each of the module's allocations failed in turn" \
