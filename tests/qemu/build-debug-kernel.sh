@@ -58,6 +58,9 @@ kmake olddefconfig >/dev/null 2>&1
 # Every wanted option must have survived kconfig's dependency resolution;
 # one this kernel's Kconfig does not define at all is only noted.
 known() { grep -rqE "^[[:space:]]*(menu)?config $1\$" --include='Kconfig*' "$tree"; }
+# "# optional ...: CONFIG_X" in the fragment: X may be refused by this
+# kernel's Kconfig dependencies (noted, not an error)
+optional=$(sed -n 's/^# optional[^:]*: *\(CONFIG_[A-Z0-9_]*\)$/\1/p' "$frag")
 bad=0
 while IFS= read -r line; do
 	case $line in
@@ -66,6 +69,10 @@ while IFS= read -r line; do
 		opt=${line%%=*}
 		if ! known "${opt#CONFIG_}"; then
 			echo "debug-kernel: note: $opt does not exist in this kernel" >&2
+			continue
+		fi
+		if grep -qxF -- "$opt" <<<"$optional"; then
+			echo "debug-kernel: note: $opt (optional) not possible in this kernel" >&2
 			continue
 		fi
 		echo "debug-kernel: wanted '$line', got '$(grep -E "^(# )?${opt}[= ]" "$tree/.config" || echo unset)'" >&2
