@@ -139,7 +139,9 @@ if [ ! -w /proc/self/fail-nth ] || [ ! -x "$FAILNTH" ] || [ ! -d /sys/kernel/deb
 	skip "allocation failures" "no /proc/self/fail-nth (kernel without CONFIG_FAULT_INJECTION)"
 	finish
 fi
-for d in /sys/kernel/debug/failslab /sys/kernel/debug/fail_page_alloc; do
+# the fault-injection capabilities fail-nth uses
+FI_DIRS="/sys/kernel/debug/failslab /sys/kernel/debug/fail_page_alloc"
+for d in $FI_DIRS; do
 	[ -d $d ] || continue
 	echo N >$d/ignore-gfp-wait	# GFP_KERNEL allocations count too
 	echo 0 >$d/verbose		# no stack dump per injected failure
@@ -325,7 +327,6 @@ nv_unload
 # filter (require-start/require-end) counts only the allocations made with
 # vgpu_unlock_kp's code on the stack, so each of those is failed in turn,
 # every one, and nvidia's own are never failed.
-FI_DIRS="/sys/kernel/debug/failslab /sys/kernel/debug/fail_page_alloc"
 # mod_text_range: "START END" of vgpu_unlock_kp's text: its first function's
 # address in /proc/kallsyms, and its last one's plus that function's size
 # (from the .ko, listed by run.sh in $KP_KO.text; kallsyms has no sizes, and
@@ -359,7 +360,7 @@ stack_filter() { # START END (hex, the files take 0x) | off
 }
 
 kp_load || finish
-range=$(mod_text_range vgpu_unlock_kp)
+range=$(mod_text_range)
 if [ ! -f /sys/kernel/debug/failslab/require-start ]; then
 	# failing all of insmod nvidia's ~600 allocations instead takes longer
 	# than the script may run on the 6.1 debug kernel
@@ -420,7 +421,7 @@ expect_eq "after the sweep: armed by the notifier" armed "$(nv_state)"
 expect_types "after the sweep: 1080 Ti unlocked" $GPU_1080 "GRID P40-1Q"
 kp_unload
 nv_unload
-for d in /sys/kernel/debug/failslab /sys/kernel/debug/fail_page_alloc; do
+for d in $FI_DIRS; do
 	[ -d $d ] && echo Y >$d/ignore-gfp-wait
 done
 finish
